@@ -1,0 +1,349 @@
+"""Optimizers three ways: the book's functional form, 2-D steppers for `train_2d`, and torch.optim classes.
+
+Functional form (d2l chapter 7): `opt(params, states, hyperparams)` updates `params` (and `states`)
+in place from `p.grad`. 2-D steppers: `trainer(x1, x2, s1, s2) -> (x1, x2, s1, s2)` for
+f(x1, x2) = 0.1 x1^2 + 2 x2^2 unless another gradient is given.
+"""
+import math
+from typing import Callable, Iterable
+
+import torch
+
+__all__ = ["f_2d", "grad_f_2d", "sgd", "init_momentum_states", "sgd_momentum", "init_adagrad_states", "adagrad",
+           "init_rmsprop_states", "rmsprop", "init_adadelta_states", "adadelta", "init_adam_states", "adam",
+           "gd_2d", "momentum_2d", "adagrad_2d", "rmsprop_2d", "adam_2d", "AdaGrad", "RMSProp", "Adam"]
+
+
+# ---------------------------------------------------------------- validation (messages like torch.optim's)
+def _check(name: str, value, low: float = 0.0, high: float = math.inf, low_open: bool = False,
+           high_open: bool = False) -> float:
+    """Return `value` if it is a finite real number in the interval, else raise ValueError naming it."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        lo, hi = ("(" if low_open else "[") + f"{low:g}", f"{high:g}" + (")" if high_open else "]")
+        raise ValueError(f"Invalid {name}: {value!r} (must be a finite number in {lo}, {hi})")
+    return value
+
+
+def _hp(hyperparams: dict, name: str, default=None, **bounds) -> float:
+    if name not in hyperparams and default is None:
+        raise ValueError(f"Missing hyperparameter {name!r} (got {sorted(hyperparams)})")
+    return _check(name, hyperparams.get(name, default), **bounds)
+
+
+# ---------------------------------------------------------------- the 2-D test function of the chapter
+def f_2d(x1, x2):
+    """f(x1, x2) = 0.1 x1^2 + 2 x2^2, badly conditioned (curvatures 0.2 and 4)."""
+    return 0.1 * x1 ** 2 + 2 * x2 ** 2
+
+
+def grad_f_2d(x1, x2):
+    """The gradient of `f_2d`."""
+    return 0.2 * x1, 4 * x2
+
+
+# ---------------------------------------------------------------- functional form (d2l chapter 7)
+def _zeros(spec) -> list[torch.Tensor]:
+    """State tensors: `spec` is the feature matrix (linear regression: w (d, 1), b (1,)), or shapes/params."""
+    if isinstance(spec, torch.Tensor):
+        return [torch.zeros((spec.shape[1], 1), dtype=spec.dtype, device=spec.device),
+                torch.zeros(1, dtype=spec.dtype, device=spec.device)]
+    return [torch.zeros_like(s) if isinstance(s, torch.Tensor) else torch.zeros(s) for s in spec]
+
+
+def sgd(params, states, hyperparams: dict) -> None:
+    """Minibatch SGD: p -= lr * g."""
+    lr = _hp(hyperparams, "lr")
+    with torch.no_grad():
+        for p in params:
+            p.sub_(p.grad, alpha=lr)
+
+
+def init_momentum_states(spec) -> list[torch.Tensor]:
+    """Velocity buffers, zero (see `_zeros` for `spec`)."""
+    return _zeros(spec)
+
+
+def sgd_momentum(params, states, hyperparams: dict) -> None:
+    """SGD with momentum: v = momentum v + g; p -= lr v (torch.optim.SGD with dampening 0)."""
+    lr, m = _hp(hyperparams, "lr"), _hp(hyperparams, "momentum", high=1.0, high_open=True)
+    with torch.no_grad():
+        for p, v in zip(params, states):
+            v.mul_(m).add_(p.grad)
+            p.sub_(v, alpha=lr)
+
+
+def init_adagrad_states(spec) -> list[torch.Tensor]:
+    """AdaGrad's accumulators s = 0, one per parameter (see `_zeros` for `spec`)."""
+    return _zeros(spec)
+
+
+def _denom(s: torch.Tensor, eps: float, eps_inside: bool) -> torch.Tensor:
+    return torch.sqrt(s + eps) if eps_inside else torch.sqrt(s).add_(eps)
+
+
+def adagrad(params, states, hyperparams: dict) -> None:
+    """AdaGrad: s += g*g; p -= lr g / sqrt(s + eps) (eps=1e-6 inside the root as in d2l; eps_inside=False for torch's)."""
+    lr = _hp(hyperparams, "lr")
+    eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
+    inside = hyperparams.get("eps_inside", True)
+    with torch.no_grad():
+        for p, s in zip(params, states):
+            s.addcmul_(p.grad, p.grad)
+            p.sub_(lr * p.grad / _denom(s, eps, inside))
+
+
+def init_rmsprop_states(spec) -> list[torch.Tensor]:
+    """RMSProp's leaky averages of g*g, zero."""
+    return _zeros(spec)
+
+
+def rmsprop(params, states, hyperparams: dict) -> None:
+    """RMSProp: s = gamma s + (1 - gamma) g*g; p -= lr g / sqrt(s + eps) (torch.optim.RMSprop: alpha=gamma, eps outside)."""
+    lr, gamma = _hp(hyperparams, "lr"), _hp(hyperparams, "gamma", high=1.0)
+    eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
+    inside = hyperparams.get("eps_inside", True)
+    with torch.no_grad():
+        for p, s in zip(params, states):
+            s.mul_(gamma).addcmul_(p.grad, p.grad, value=1 - gamma)
+            p.sub_(lr * p.grad / _denom(s, eps, inside))
+
+
+def init_adadelta_states(spec) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """AdaDelta's pairs (s, delta): leaky averages of g*g and of the squared updates."""
+    return [(s, d) for s, d in zip(_zeros(spec), _zeros(spec))]
+
+
+def adadelta(params, states, hyperparams: dict) -> None:
+    """AdaDelta: s = rho s + (1-rho) g*g; g' = sqrt(delta+eps)/sqrt(s+eps) g; p -= lr g'; delta = rho delta + (1-rho) g'*g'."""
+    rho = _hp(hyperparams, "rho", high=1.0)
+    eps = _hp(hyperparams, "eps", 1e-5, low_open=True)
+    lr = _hp(hyperparams, "lr", 1.0)  # AdaDelta needs none; torch.optim.Adadelta multiplies by lr=1.0
+    with torch.no_grad():
+        for p, (s, delta) in zip(params, states):
+            s.mul_(rho).addcmul_(p.grad, p.grad, value=1 - rho)
+            g = torch.sqrt(delta + eps) / torch.sqrt(s + eps) * p.grad
+            p.sub_(g, alpha=lr)
+            delta.mul_(rho).addcmul_(g, g, value=1 - rho)
+
+
+def init_adam_states(spec) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Adam's pairs (v, s): first and second moment estimates, zero."""
+    return [(v, s) for v, s in zip(_zeros(spec), _zeros(spec))]
+
+
+def adam(params, states, hyperparams: dict) -> None:
+    """Adam with bias correction; `hyperparams['t']` (the step, from 1) is advanced after each call."""
+    lr = _hp(hyperparams, "lr")
+    b1 = _hp(hyperparams, "beta1", 0.9, high=1.0, high_open=True)
+    b2 = _hp(hyperparams, "beta2", 0.999, high=1.0, high_open=True)
+    eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
+    t = hyperparams.setdefault("t", 1)
+    if not isinstance(t, int) or t < 1:
+        raise ValueError(f"Invalid t: {t!r} (the step count must be an int >= 1)")
+    with torch.no_grad():
+        for p, (v, s) in zip(params, states):
+            v.mul_(b1).add_(p.grad, alpha=1 - b1)
+            s.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+            v_hat, s_hat = v / (1 - b1 ** t), s / (1 - b2 ** t)
+            p.sub_(lr * v_hat / (torch.sqrt(s_hat) + eps))
+    hyperparams["t"] = t + 1
+
+
+# ---------------------------------------------------------------- 2-D steppers for train_2d
+Stepper = Callable[[float, float, object, object], tuple]
+
+
+def gd_2d(eta: float, grad=grad_f_2d) -> Stepper:
+    """Gradient descent with a fixed learning rate `eta`; states unused."""
+    _check("eta", eta)
+
+    def step(x1, x2, s1, s2):
+        g1, g2 = grad(x1, x2)
+        return x1 - eta * g1, x2 - eta * g2, 0, 0
+    return step
+
+
+def momentum_2d(eta: float, beta: float = 0.5, grad=grad_f_2d) -> Stepper:
+    """Momentum: the states are the velocities v1, v2."""
+    _check("eta", eta), _check("beta", beta, high=1.0, high_open=True)
+
+    def step(x1, x2, v1, v2):
+        g1, g2 = grad(x1, x2)
+        v1, v2 = beta * v1 + g1, beta * v2 + g2
+        return x1 - eta * v1, x2 - eta * v2, v1, v2
+    return step
+
+
+def adagrad_2d(eta: float, eps: float = 1e-6, grad=grad_f_2d) -> Stepper:
+    """AdaGrad: the states are the sums of squared gradients s1, s2."""
+    _check("eta", eta), _check("eps", eps, low_open=True)
+
+    def step(x1, x2, s1, s2):
+        g1, g2 = grad(x1, x2)
+        s1, s2 = s1 + g1 ** 2, s2 + g2 ** 2
+        return x1 - eta / math.sqrt(s1 + eps) * g1, x2 - eta / math.sqrt(s2 + eps) * g2, s1, s2
+    return step
+
+
+def rmsprop_2d(eta: float, gamma: float = 0.9, eps: float = 1e-6, grad=grad_f_2d) -> Stepper:
+    """RMSProp: the states are the leaky averages of squared gradients."""
+    _check("eta", eta), _check("gamma", gamma, high=1.0), _check("eps", eps, low_open=True)
+
+    def step(x1, x2, s1, s2):
+        g1, g2 = grad(x1, x2)
+        s1, s2 = gamma * s1 + (1 - gamma) * g1 ** 2, gamma * s2 + (1 - gamma) * g2 ** 2
+        return x1 - eta / math.sqrt(s1 + eps) * g1, x2 - eta / math.sqrt(s2 + eps) * g2, s1, s2
+    return step
+
+
+def adam_2d(eta: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-6, grad=grad_f_2d) -> Stepper:
+    """Adam: each state is a tuple (v, s, t) per coordinate (0 before the first step)."""
+    _check("eta", eta), _check("beta1", beta1, high=1.0, high_open=True)
+    _check("beta2", beta2, high=1.0, high_open=True), _check("eps", eps, low_open=True)
+
+    def coord(x, g, state):
+        v, s, t = state if state else (0.0, 0.0, 0)
+        t += 1
+        v, s = beta1 * v + (1 - beta1) * g, beta2 * s + (1 - beta2) * g ** 2
+        v_hat, s_hat = v / (1 - beta1 ** t), s / (1 - beta2 ** t)
+        return x - eta * v_hat / (math.sqrt(s_hat) + eps), (v, s, t)
+
+    def step(x1, x2, s1, s2):
+        g1, g2 = grad(x1, x2)
+        (x1, s1), (x2, s2) = coord(x1, g1, s1), coord(x2, g2, s2)
+        return x1, x2, s1, s2
+    return step
+
+
+# ---------------------------------------------------------------- torch.optim.Optimizer classes
+class _Scratch(torch.optim.Optimizer):
+    """Shared `step()`: loops over groups and parameters with gradients and calls `self._update`."""
+
+    sparse_ok = False
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Perform one update; `closure` re-evaluates the model and returns the loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse and not self.sparse_ok:
+                    raise RuntimeError(f"{type(self).__name__} does not support sparse gradients; "
+                                       f"use AdaGrad or torch.optim.SparseAdam")
+                state = self.state[p]
+                if not state:
+                    self._init_state(p, state, group)
+                state["step"] += 1
+                self._update(p, p.grad, state, group)
+        return loss
+
+
+class AdaGrad(_Scratch):
+    """AdaGrad as `torch.optim.Adagrad` computes it (eps outside the root), written from scratch."""
+
+    sparse_ok = True
+
+    def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+        _check("learning rate", lr), _check("lr_decay", lr_decay), _check("weight_decay", weight_decay)
+        _check("initial_accumulator_value", initial_accumulator_value), _check("eps", eps)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps))
+        for group in self.param_groups:  # eager, like torch.optim.Adagrad
+            for p in group["params"]:
+                self._init_state(p, self.state[p], group)
+
+    def _init_state(self, p, state, group):
+        state["step"] = 0
+        state["sum"] = torch.full_like(p, group["initial_accumulator_value"], memory_format=torch.preserve_format)
+
+    def _update(self, p, g, state, group):
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        if g.is_sparse:
+            if group["weight_decay"] != 0:
+                raise RuntimeError("weight_decay is not supported with sparse gradients")
+            g = g.coalesce()
+            idx, vals = g._indices(), g._values()
+            state["sum"].add_(torch.sparse_coo_tensor(idx, vals.pow(2), g.shape))
+            std_vals = state["sum"].sparse_mask(g)._values().sqrt_().add_(group["eps"])
+            p.add_(torch.sparse_coo_tensor(idx, vals / std_vals, g.shape), alpha=-clr)
+            return
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        state["sum"].addcmul_(g, g, value=1)
+        p.addcdiv_(g, state["sum"].sqrt().add_(group["eps"]), value=-clr)
+
+
+class RMSProp(_Scratch):
+    """RMSProp as `torch.optim.RMSprop` computes it (alpha is the book's gamma; eps outside the root)."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+        _check("learning rate", lr), _check("alpha", alpha, high=1.0), _check("eps", eps)
+        _check("weight_decay", weight_decay), _check("momentum", momentum, high=1.0, high_open=True)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=bool(centered)))
+
+    def _init_state(self, p, state, group):
+        state["step"] = 0
+        state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        if group["centered"]:
+            state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def _update(self, p, g, state, group):
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        alpha = group["alpha"]
+        sq = state["square_avg"].mul_(alpha).addcmul_(g, g, value=1 - alpha)
+        if group["centered"]:
+            ga = state["grad_avg"].lerp_(g, 1 - alpha)
+            avg = sq.addcmul(ga, ga, value=-1).sqrt_().add_(group["eps"])
+        else:
+            avg = sq.sqrt().add_(group["eps"])
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"].mul_(group["momentum"]).addcdiv_(g, avg)
+            p.add_(buf, alpha=-group["lr"])
+        else:
+            p.addcdiv_(g, avg, value=-group["lr"])
+
+
+class Adam(_Scratch):
+    """Adam as `torch.optim.Adam` computes it (bias-corrected moments, eps outside the root)."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False):
+        _check("learning rate", lr), _check("eps", eps), _check("weight_decay", weight_decay)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Invalid betas: {betas!r} (must be a pair (beta1, beta2))")
+        _check("beta parameter at index 0", betas[0], high=1.0, high_open=True)
+        _check("beta parameter at index 1", betas[1], high=1.0, high_open=True)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=bool(amsgrad)))
+
+    def _init_state(self, p, state, group):
+        state["step"] = 0
+        state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def _update(self, p, g, state, group):
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        (b1, b2), t = group["betas"], state["step"]
+        state["exp_avg"].lerp_(g, 1 - b1)
+        sq = state["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
+        if group["amsgrad"]:
+            sq = torch.maximum(state["max_exp_avg_sq"], sq, out=state["max_exp_avg_sq"])
+        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        denom = (sq.sqrt() / math.sqrt(bc2)).add_(group["eps"])
+        p.addcdiv_(state["exp_avg"], denom, value=-group["lr"] / bc1)

@@ -1,0 +1,159 @@
+"""Plotting: SVG display, figure size, the d2l `plot` helper, 2-D traces and a training-curve Animator."""
+import os
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+__all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_trace_2d", "show_images", "Animator"]
+
+
+def use_svg_display() -> None:
+    """Show figures as SVG in Jupyter, with stable ids so stored notebooks diff cleanly."""
+    try:
+        from matplotlib_inline import backend_inline
+    except ImportError:  # plain Python: nothing to configure
+        return
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # no timestamp in the SVG metadata
+    plt.rcParams["svg.hashsalt"] = "d2l"  # deterministic element ids
+    backend_inline.set_matplotlib_formats("svg")
+
+
+def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+    """Use SVG display and set the default figure size (inches)."""
+    use_svg_display()
+    plt.rcParams["figure.figsize"] = figsize
+
+
+def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear", yscale="linear", legend=None):
+    """Set labels, limits, scales and legend of a matplotlib Axes."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    axes.set_xlim(xlim)
+    axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid()
+
+
+def _as_numpy(x):
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None, xscale="linear",
+         yscale="linear", fmts=("-", "m--", "g-.", "r:"), figsize=(3.5, 2.5), axes=None):
+    """Plot one or several curves (d2l's `plot`): `X` alone, or `X` against each of `Y`."""
+
+    def has_one_axis(v):
+        return (hasattr(v, "ndim") and v.ndim == 1) or (isinstance(v, list) and not hasattr(v[0], "__len__"))
+
+    X, Y = _as_numpy(X), _as_numpy(Y)
+    if has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif has_one_axis(Y):
+        Y = [Y]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    set_figsize(figsize)
+    if axes is None:
+        axes = plt.gca()
+    axes.cla()
+    for x, y, fmt in zip(X, Y, fmts):
+        x, y = _as_numpy(x), _as_numpy(y)
+        if len(x):
+            axes.plot(x, y, fmt)
+        else:
+            axes.plot(y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes
+
+
+def show_trace_2d(f, results, *, ax=None):
+    """Plot the path `results` of a 2-D optimizer over the contours of `f` (x1 in [-5.5, 1), x2 in [-3, 1))."""
+    set_figsize()
+    ax = ax if ax is not None else plt.gca()
+    ax.plot(*zip(*results), "-o", color="#ff7f0e")
+    x1, x2 = np.meshgrid(np.arange(-5.5, 1.0, 0.1), np.arange(-3.0, 1.0, 0.1))
+    ax.contour(x1, x2, f(x1, x2), colors="#1f77b4")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    return ax
+
+
+def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 1.2):
+    """Show a grid of grayscale images (tensors of shape (n, 28, 28), (n, 1, 28, 28) or (n, 784))."""
+    imgs = _as_numpy(imgs)
+    side = int(round(np.sqrt(imgs[0].size)))
+    use_svg_display()
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(imgs):
+            ax.imshow(np.reshape(imgs[i], (side, side)), cmap="gray_r", vmin=0.0, vmax=1.0)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    plt.tight_layout(pad=0.2)
+    return axes
+
+
+def _in_live_notebook() -> bool:
+    if os.environ.get("D2L_STATIC_PLOTS", "") not in ("", "0"):
+        return False  # set by `make notebooks` / `make test`: draw once, at the end of the cell
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+class Animator:
+    """Training curves that update live in JupyterLab and are drawn once when run headless."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None, xscale="linear",
+                 yscale="linear", fmts=("-", "m--", "g-.", "r:"), figsize=(3.5, 2.5), live=None,
+                 min_interval: float = 0.25):
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(figsize=figsize)
+        self._config = dict(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim, xscale=xscale, yscale=yscale,
+                            legend=legend)
+        self.fmts, self.X, self.Y = fmts, None, None
+        self.live = _in_live_notebook() if live is None else live
+        self.min_interval, self._last_draw, self._handle = min_interval, 0.0, None
+        if self.live:
+            from IPython import display
+            plt.close(self.fig)  # shown through the display handle only
+            self._handle = display.display(self.fig, display_id=True)
+
+    def add(self, x, y) -> None:
+        """Append one point to each curve (`y` a number or a sequence of numbers, `None` to skip)."""
+        if not hasattr(y, "__len__"):
+            y = [y]
+        if not hasattr(x, "__len__"):
+            x = [x] * len(y)
+        if self.X is None:
+            self.X, self.Y = [[] for _ in y], [[] for _ in y]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self._redraw()
+        if self.live and time.monotonic() - self._last_draw >= self.min_interval:
+            self._handle.update(self.fig)
+            self._last_draw = time.monotonic()
+
+    def _redraw(self) -> None:
+        self.axes.cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes.plot(x, y, fmt)
+        set_axes(self.axes, **self._config)
+
+    def show(self) -> None:
+        """Draw the final state (live mode), so the last point is never lost to throttling."""
+        if self.live:
+            self._handle.update(self.fig)

@@ -1,0 +1,245 @@
+"""Training loops: timers, the d2l chapter-7 trainers (2-D, scratch, concise) and the autoencoder trainer."""
+import math
+import time
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import minibatches
+from .plotting import set_figsize
+
+__all__ = ["Timer", "Accumulator", "NonFiniteLossError", "check_finite", "train_2d", "linreg", "squared_loss",
+           "train_ch7", "train_pytorch_ch7", "train_autoencoder"]
+
+
+class Timer:
+    """Record several running times."""
+
+    def __init__(self):
+        self.times: list[float] = []
+        self.start()
+
+    def start(self) -> None:
+        """Start the timer."""
+        self.tik = time.perf_counter()
+
+    def stop(self) -> float:
+        """Stop the timer, record the time and return it."""
+        self.times.append(time.perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self) -> float:
+        """The average recorded time."""
+        return sum(self.times) / len(self.times)
+
+    def sum(self) -> float:
+        """The total recorded time."""
+        return sum(self.times)
+
+    def cumsum(self) -> list[float]:
+        """The accumulated times."""
+        return np.array(self.times).cumsum().tolist()
+
+
+class Accumulator:
+    """Sum `n` running quantities."""
+
+    def __init__(self, n: int):
+        self.data = [0.0] * n
+
+    def add(self, *args) -> None:
+        """Add one value to each quantity."""
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self) -> None:
+        """Set every quantity to 0."""
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced an infinite or NaN loss."""
+
+
+def check_finite(loss: float, where: str, hint: str = "") -> None:
+    """Raise NonFiniteLossError with advice if `loss` is inf or NaN."""
+    if not math.isfinite(loss):
+        raise NonFiniteLossError(f"The loss became {loss} {where}: training diverged. Try a smaller learning "
+                                 f"rate{hint} (or gradient clipping), and check the inputs for NaN or inf.")
+
+
+# ---------------------------------------------------------------- 2-D
+def train_2d(trainer, steps: int = 20, f_grad=None) -> list[tuple[float, float]]:
+    """Run a 2-D optimizer from (x1, x2) = (-5, -2) with states 0; print the last point, return all steps + 1."""
+    x1, x2, s1, s2 = -5, -2, 0, 0
+    results = [(x1, x2)]
+    for i in range(steps):
+        if f_grad:
+            x1, x2, s1, s2 = trainer(x1, x2, s1, s2, f_grad)
+        else:
+            x1, x2, s1, s2 = trainer(x1, x2, s1, s2)
+        results.append((x1, x2))
+    print('epoch %d, x1 %f, x2 %f' % (i + 1, x1, x2))
+    return results
+
+
+# ---------------------------------------------------------------- linear regression (d2l chapter 7)
+def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The linear regression model X w + b."""
+    return torch.matmul(X, w) + b
+
+
+def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Element-wise squared loss (y_hat - y)^2 / 2."""
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
+def _fit_ch7(forward: Callable, step: Callable, features, labels, batch_size: int, num_epochs: int,
+             hint: str) -> list[float]:
+    """The loop both chapter-7 trainers share: full-data loss at the start and every 100 examples, plot, print."""
+    if not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"Invalid batch_size: {batch_size!r} (must be a positive int)")
+    if not isinstance(num_epochs, int) or num_epochs <= 0:
+        raise ValueError(f"Invalid num_epochs: {num_epochs!r} (must be a positive int)")
+
+    def eval_loss() -> float:
+        with torch.no_grad():
+            return squared_loss(forward(features), labels).mean().item()
+
+    ls, timer = [eval_loss()], Timer()
+    for epoch in range(num_epochs):
+        timer.start()
+        for batch_i, (X, y) in enumerate(minibatches(features, labels, batch_size=batch_size)):
+            step(squared_loss(forward(X), y).mean())
+            if (batch_i + 1) * batch_size % 100 == 0:
+                ls.append(eval_loss())
+                check_finite(ls[-1], f"in epoch {epoch + 1} after {(batch_i + 1) * batch_size} examples", hint)
+        timer.stop()
+    print('loss: %f, %f sec per epoch' % (ls[-1], timer.avg()))
+    set_figsize()
+    plt.plot(np.linspace(0, num_epochs, len(ls)), ls)
+    plt.xlabel('epoch')
+    plt.ylabel('loss')
+    return ls
+
+
+def train_ch7(trainer_fn, states, hyperparams: dict, features, labels, batch_size: int = 10,
+              num_epochs: int = 2) -> list[float]:
+    """Train linear regression from scratch with `trainer_fn(params, states, hyperparams)`; return the losses."""
+    w = torch.normal(0.0, 0.01, size=(features.shape[1], 1), device=features.device, requires_grad=True)
+    b = torch.zeros(1, device=features.device, requires_grad=True)
+
+    def step(loss):
+        w.grad, b.grad = None, None
+        loss.backward()
+        trainer_fn([w, b], states, hyperparams)
+
+    return _fit_ch7(lambda X: linreg(X, w, b), step, features, labels, batch_size, num_epochs,
+                    f" than lr={hyperparams.get('lr')}" if "lr" in hyperparams else "")
+
+
+def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams: dict, features, labels, batch_size: int = 10,
+                      num_epochs: int = 2) -> list[float]:
+    """Train linear regression with a `torch.optim` optimizer class; return the losses (½ MSE)."""
+    net = nn.Linear(features.shape[-1], 1).to(features.device)
+    nn.init.normal_(net.weight, std=0.01)
+    nn.init.zeros_(net.bias)
+    optimizer = optimizer_fn(net.parameters(), **optimizer_hyperparams)
+
+    def step(loss):
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    lr = optimizer_hyperparams.get("lr")
+    return _fit_ch7(net, step, features, labels, batch_size, num_epochs, f" than lr={lr}" if lr else "")
+
+
+# ---------------------------------------------------------------- autoencoders
+def _recon_loss(kind):
+    if callable(kind):
+        return kind
+    if kind == "mse":
+        return lambda net, x_in, x: F.mse_loss(net(x_in), x)
+    if kind == "bce":
+        return lambda net, x_in, x: F.binary_cross_entropy(net(x_in), x)
+    raise ValueError(f"Invalid loss: {kind!r} (must be 'mse', 'bce' or a callable (net, x_in, x) -> loss)")
+
+
+def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int = 5,
+                      batch_size: int = 128, loss="mse", device=None, val_data: torch.Tensor | None = None,
+                      corrupt: Callable | None = None, seed: int | None = 0, progress: bool = True,
+                      animate: bool = False) -> dict[str, list[float]]:
+    """Train `net` to reconstruct `data`; return per-epoch 'train_loss', 'val_loss' and 'epoch_time' lists.
+
+    `loss` is 'mse', 'bce' or a callable (net, x_in, x) -> scalar, or -> dict of terms whose 'loss' is optimized
+    (every term is logged). `corrupt(x)` makes the input of a denoising autoencoder (the target stays clean).
+    """
+    if not isinstance(epochs, int) or epochs <= 0:
+        raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
+    loss_fn = _recon_loss(loss)
+    device = torch.device(device) if device is not None else data.device
+    net.to(device)
+    data = data.to(device)
+    val_data = val_data.to(device) if val_data is not None else None
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+
+    def terms(x):
+        x_in = corrupt(x) if corrupt is not None else x
+        out = loss_fn(net, x_in, x)
+        return out if isinstance(out, dict) else {"loss": out}
+
+    def evaluate(x_all):
+        net.eval()
+        sums, n = {}, 0
+        with torch.no_grad():
+            for (x,) in minibatches(x_all, batch_size=1024, shuffle=False):
+                for k, v in terms(x).items():
+                    sums[k] = sums.get(k, 0.0) + v.detach() * len(x)
+                n += len(x)
+        return {k: (v / n).item() for k, v in sums.items()}
+
+    from tqdm.auto import tqdm  # lazy: optional progress bar
+    history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "epoch_time": []}
+    animator = None
+    if animate:
+        from .plotting import Animator
+        animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, epochs],
+                            legend=["train", "validation"] if val_data is not None else ["train"])
+    bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
+    for epoch in bar:
+        net.train()
+        t0, sums, n = time.perf_counter(), {}, 0
+        for (x,) in minibatches(data, batch_size=batch_size, generator=gen):
+            out = terms(x)
+            optimizer.zero_grad(set_to_none=True)
+            out["loss"].backward()
+            optimizer.step()
+            for k, v in out.items():
+                sums[k] = sums.get(k, 0.0) + v.detach() * len(x)
+            n += len(x)
+        train = {k: (v / n).item() for k, v in sums.items()}  # the one device sync of the epoch
+        history["epoch_time"].append(time.perf_counter() - t0)
+        check_finite(train["loss"], f"in epoch {epoch + 1}",
+                     f" than lr={optimizer.param_groups[0]['lr']}" if "lr" in optimizer.param_groups[0] else "")
+        for k, v in train.items():
+            history.setdefault("train_" + k, []).append(v)
+        if val_data is not None:
+            val = evaluate(val_data)
+            for k, v in val.items():
+                history.setdefault("val_" + k, []).append(v)
+        bar.set_postfix(train=f"{train['loss']:.4f}",
+                        **({"val": f"{history['val_loss'][-1]:.4f}"} if val_data is not None else {}))
+        if animator is not None:
+            animator.add(epoch + 1, [train["loss"]] + ([history["val_loss"][-1]] if val_data is not None else []))
+    if animator is not None:
+        animator.show()
+    if val_data is None:
+        del history["val_loss"]
+    return history

@@ -1,0 +1,44 @@
+"""Shared test fixtures: paths, and the functions a notebook teaches (to compare with d2l_utils)."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def notebook_code(path: Path) -> list[str]:
+    """The source of each code cell of a notebook."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def notebook_defs(path: Path, *names: str, preamble: str = "") -> dict:
+    """Execute only the code cells of `path` that define `names` (def/class/assignment); return the namespace.
+
+    The notebook teaches a helper; tests compare that very code with d2l_utils, without running the notebook.
+    """
+    ns: dict = {}
+    exec(compile("import math, time\nimport numpy as np\nimport torch\nfrom torch import nn\n"
+                 "import d2l_utils as d2l\n" + preamble, "<preamble>", "exec"), ns)
+    found = set()
+    for src in notebook_code(path):
+        defined = {n for n in names if re.search(rf"^(def|class)\s+{n}\b|^{n}\s*=", src, re.M)}
+        if defined:
+            lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            exec(compile("\n".join(lines), f"{Path(path).name}", "exec"), ns)
+            found |= defined
+    missing = set(names) - found
+    if missing:
+        raise LookupError(f"{Path(path).name} defines no {sorted(missing)}")
+    return ns
+
+
+@pytest.fixture
+def nb_defs():
+    """`nb_defs('02_adagrad_from_scratch', 'adagrad', ...)`: the named definitions from that notebook."""
+    def get(stem: str, *names: str, preamble: str = "") -> dict:
+        return notebook_defs(ROOT / "notebooks" / f"{stem}.ipynb", *names, preamble=preamble)
+    return get
