@@ -1,5 +1,6 @@
 """Data: the download registry and cache, the airfoil data (chapter 7 of d2l), MNIST loaders, minibatches."""
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -81,7 +82,7 @@ def download(name: str, cache_dir: str | os.PathLike | None = None, timeout: flo
         corrupt = f"The cached file {path} is corrupt (SHA-1 {actual}, expected {sha1}) and was not used. "
     try:
         _fetch(url, path, sha1, timeout)
-    except (urllib.error.URLError, OSError, ValueError) as e:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
         raise DataError(f"{corrupt}Could not download {url} ({e}). If you are offline, download that URL "
                         f"on a connected machine and place the file at {path} (or set D2L_DATA_DIR to a "
                         f"folder that holds it).") from e
@@ -93,9 +94,13 @@ def download(name: str, cache_dir: str | os.PathLike | None = None, timeout: flo
 def get_data_ch7() -> tuple[torch.Tensor, torch.Tensor]:
     """The airfoil self-noise data as in d2l: z-scored columns, first 1500 rows, features (1500, 5), labels (1500,)."""
     path = download("airfoil")
-    data = np.genfromtxt(path, delimiter="\t")
+    bad = DataError(f"{path} does not parse as rows of 6 tab-separated numbers; delete it and run again.")
+    try:
+        data = np.genfromtxt(path, delimiter="\t")
+    except ValueError as e:
+        raise bad from e
     if data.ndim != 2 or data.shape[1] != 6 or not np.isfinite(data).all():
-        raise DataError(f"{path} does not parse as rows of 6 tab-separated numbers; delete it and run again.")
+        raise bad
     data = (data - data.mean(axis=0)) / data.std(axis=0)
     return (torch.tensor(data[:1500, :-1], dtype=torch.float32),
             torch.tensor(data[:1500, -1], dtype=torch.float32))

@@ -147,9 +147,11 @@ def train_ch7(trainer_fn, states, hyperparams: dict, features, labels, batch_siz
 def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams: dict, features, labels, batch_size: int = 10,
                       num_epochs: int = 2) -> list[float]:
     """Train linear regression with a `torch.optim` optimizer class; return the losses (½ MSE)."""
-    net = nn.Linear(features.shape[-1], 1).to(features.device)
-    nn.init.normal_(net.weight, std=0.01)
-    nn.init.zeros_(net.bias)
+    # The same draws as train_ch7 (w ~ N(0, 0.01), b = 0): with the same seed both see the same init and minibatches.
+    net = nn.utils.skip_init(nn.Linear, features.shape[-1], 1, device=features.device)
+    with torch.no_grad():
+        net.weight.copy_(torch.normal(0.0, 0.01, size=(features.shape[1], 1), device=features.device).T)
+        net.bias.zero_()
     optimizer = optimizer_fn(net.parameters(), **optimizer_hyperparams)
 
     def step(loss):

@@ -1,0 +1,79 @@
+"""Every stored notebook: executed in order by a fresh kernel, no errors, portable outputs, the course template."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CHAPTERS = [p for p in NOTEBOOKS if re.match(r"\d\d_[a-z0-9_]+\.ipynb$", p.name)]
+ABSOLUTE = re.compile(r"(/work/|/home/|/root/|/Users/|/tmp/|[A-Z]:\\\\)")
+
+
+def _load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _code(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_the_collection_is_there():
+    names = {p.name for p in NOTEBOOKS}
+    assert "index.ipynb" in names and "01_fixed_learning_rates.ipynb" in names
+    assert all(re.match(r"(\d\d_[a-z0-9_]+|index)\.ipynb$", n) for n in names), names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_in_order_without_errors(path):
+    nb = _load(path)
+    code = _code(nb)
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), \
+        "re-run with a fresh kernel: make notebooks"
+    assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_are_portable_and_small(path):
+    nb = _load(path)
+    for c in _code(nb):
+        for o in c["outputs"]:
+            text = "".join(o.get("text", "")) + "".join(
+                "".join(v) for k, v in o.get("data", {}).items() if k.startswith("text/"))
+            assert not ABSOLUTE.search(text), f"absolute path in an output: {ABSOLUTE.search(text).group(0)}"
+            assert not re.search(r"\bWarning\b", text) or o.get("name") != "stderr", f"a warning is stored: {text}"
+    assert path.stat().st_size < 2_000_000
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_template(path):
+    nb = _load(path)
+    md = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    code = ["".join(c["source"]) for c in _code(nb)]
+    number = int(path.name[:2])
+    assert md[0].startswith(f"# {number}. ") and "What you will learn" in md[0]
+    assert "import d2l_utils as d2l" in code[0] and "d2l.set_seed(" in code[0], "the setup cell comes first"
+    assert any(re.search(r"^## Summary", m, re.M) for m in md)
+    assert any(re.search(r"^## Exercises", m, re.M) for m in md)
+    assert "(index.ipynb)" in md[-1], "the last cell links prev / index / next"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_links_point_to_existing_notebooks(path):
+    nb = _load(path)
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for target in re.findall(r"\]\(([^)#\s]+\.ipynb)\)", text):
+        assert (path.parent / target).exists(), f"broken link to {target}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_ignored_cell_is_followed_by_an_assertion(path):
+    cells = [c for c in _load(path)["cells"] if c["cell_type"] == "code"]
+    for i, c in enumerate(cells):
+        src = "".join(c["source"])
+        if "NBVAL_IGNORE_OUTPUT" in src:
+            nxt = "".join(cells[i + 1]["source"]) if i + 1 < len(cells) else ""
+            assert "assert" in src.split("NBVAL_IGNORE_OUTPUT", 1)[1] or "assert" in nxt, \
+                f"cell {i + 1} is ignored by nbval but nothing asserts what it shows:\n{src[:200]}"
