@@ -69,7 +69,7 @@ def sgd_momentum(params, states, hyperparams: dict) -> None:
     """SGD with momentum: v = momentum v + g; p -= lr v (torch.optim.SGD with dampening 0)."""
     lr, m = _hp(hyperparams, "lr"), _hp(hyperparams, "momentum", high=1.0, high_open=True)
     with torch.no_grad():
-        for p, v in zip(params, states):
+        for p, v in zip(params, states, strict=True):
             v.mul_(m).add_(p.grad)
             p.sub_(v, alpha=lr)
 
@@ -105,14 +105,14 @@ def rmsprop(params, states, hyperparams: dict) -> None:
     eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
     inside = hyperparams.get("eps_inside", True)
     with torch.no_grad():
-        for p, s in zip(params, states):
+        for p, s in zip(params, states, strict=True):
             s.mul_(gamma).addcmul_(p.grad, p.grad, value=1 - gamma)
             p.sub_(lr * p.grad / _denom(s, eps, inside))
 
 
 def init_adadelta_states(spec) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """AdaDelta's pairs (s, delta): leaky averages of g*g and of the squared updates."""
-    return [(s, d) for s, d in zip(_zeros(spec), _zeros(spec))]
+    return [(s, torch.zeros_like(s)) for s in _zeros(spec)]  # one pass: `spec` may be a generator
 
 
 def adadelta(params, states, hyperparams: dict) -> None:
@@ -121,7 +121,7 @@ def adadelta(params, states, hyperparams: dict) -> None:
     eps = _hp(hyperparams, "eps", 1e-5, low_open=True)
     lr = _hp(hyperparams, "lr", 1.0)  # AdaDelta needs none; torch.optim.Adadelta multiplies by lr=1.0
     with torch.no_grad():
-        for p, (s, delta) in zip(params, states):
+        for p, (s, delta) in zip(params, states, strict=True):
             s.mul_(rho).addcmul_(p.grad, p.grad, value=1 - rho)
             g = torch.sqrt(delta + eps) / torch.sqrt(s + eps) * p.grad
             p.sub_(g, alpha=lr)
@@ -130,7 +130,7 @@ def adadelta(params, states, hyperparams: dict) -> None:
 
 def init_adam_states(spec) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Adam's pairs (v, s): first and second moment estimates, zero."""
-    return [(v, s) for v, s in zip(_zeros(spec), _zeros(spec))]
+    return [(v, torch.zeros_like(v)) for v in _zeros(spec)]  # one pass: `spec` may be a generator
 
 
 def adam(params, states, hyperparams: dict) -> None:
@@ -143,7 +143,7 @@ def adam(params, states, hyperparams: dict) -> None:
     if not isinstance(t, int) or t < 1:
         raise ValueError(f"Invalid t: {t!r} (the step count must be an int >= 1)")
     with torch.no_grad():
-        for p, (v, s) in zip(params, states):
+        for p, (v, s) in zip(params, states, strict=True):
             v.mul_(b1).add_(p.grad, alpha=1 - b1)
             s.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
             v_hat, s_hat = v / (1 - b1 ** t), s / (1 - b2 ** t)

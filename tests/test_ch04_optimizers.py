@@ -1,0 +1,414 @@
+"""Chapter 4: momentum, RMSProp, AdaDelta and Adam from d2l_utils against torch.optim, validation, 2-D traces.
+
+Tolerances: every comparison with torch.optim runs in float64 on random problems and must agree to
+rtol = 1e-10, atol = 1e-12 (the two sides round differently only in the last bits); one float32 run per pair
+checks rtol = 1e-5, atol = 1e-6 (float32 rounding, 100 steps).
+"""
+import math
+
+import pytest
+import torch
+
+import d2l_utils as d2l
+
+STEM = "04_rmsprop_adadelta_adam"
+TIGHT = dict(rtol=1e-10, atol=1e-12)
+LOOSE = dict(rtol=1e-5, atol=1e-6)
+SHAPES = [(3, 4), (4,), (2, 3, 2)]
+
+
+@pytest.fixture
+def float64_default():
+    """Make torch.zeros & co. float64 (the notebook's state initializers use the default dtype)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
+
+
+# ---------------------------------------------------------------- a random, non-quadratic problem
+def make_problem(seed: int, dtype=torch.float64, shapes=SHAPES):
+    """Random initial parameters and a smooth loss with parameter-dependent, non-trivial gradients."""
+    gen = torch.Generator().manual_seed(seed)
+    init = [torch.randn(s, generator=gen, dtype=dtype) for s in shapes]
+    coef = [(torch.rand(s, generator=gen, dtype=dtype) * 3 + 0.1, torch.randn(s, generator=gen, dtype=dtype))
+            for s in shapes]
+    noise = [torch.randn((40,) + s, generator=gen, dtype=dtype) * 0.3 for s in shapes]  # "minibatch" noise
+
+    def loss(params, step):
+        total = 0
+        for p, (a, b), n in zip(params, coef, noise):
+            total = total + (a * p ** 2).sum() + (b * p).sum() + 0.05 * (p ** 4).sum() \
+                + (n[step % 40] * p).sum() + torch.sin(p).sum()
+        return total
+    return init, loss
+
+
+def clones(init):
+    return [t.clone().requires_grad_() for t in init]
+
+
+def run_functional(fn, init_states, hyperparams: dict, init, loss, steps: int):
+    params = clones(init)
+    states = init_states(params)
+    for t in range(steps):
+        for p in params:
+            p.grad = None
+        loss(params, t).backward()
+        fn(params, states, hyperparams)
+    return params
+
+
+def run_torch(opt_cls, kwargs: dict, init, loss, steps: int, groups=None):
+    params = clones(init)
+    opt = opt_cls(groups(params) if groups else params, **kwargs)
+    for t in range(steps):
+        opt.zero_grad()
+        loss(params, t).backward()
+        opt.step()
+    return params
+
+
+def assert_same(ours, theirs, tol):
+    for p, q in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(p.detach(), q.detach(), **tol)
+
+
+# ---------------------------------------------------------------- functional forms == torch.optim
+FUNCTIONAL_CASES = {
+    "sgd_momentum": [
+        (d2l.sgd_momentum, d2l.init_momentum_states, {"lr": lr, "momentum": m},
+         torch.optim.SGD, {"lr": lr, "momentum": m})
+        for lr, m in [(0.01, 0.9), (0.05, 0.5), (0.002, 0.0)]],
+    "rmsprop": [
+        (d2l.rmsprop, d2l.init_rmsprop_states, {"lr": lr, "gamma": g, "eps": eps, "eps_inside": False},
+         torch.optim.RMSprop, {"lr": lr, "alpha": g, "eps": eps})
+        for lr, g, eps in [(0.01, 0.9, 1e-8), (0.003, 0.99, 1e-6), (0.02, 0.5, 1e-3)]],
+    "adadelta": [
+        (d2l.adadelta, d2l.init_adadelta_states, {"rho": rho, "eps": eps, "lr": lr},
+         torch.optim.Adadelta, {"rho": rho, "eps": eps, "lr": lr})
+        for lr, rho, eps in [(1.0, 0.9, 1e-6), (1.0, 0.95, 1e-5), (0.5, 0.8, 1e-4)]],
+    "adam": [
+        (d2l.adam, d2l.init_adam_states, {"lr": lr, "beta1": b1, "beta2": b2, "eps": eps, "t": 1},
+         torch.optim.Adam, {"lr": lr, "betas": (b1, b2), "eps": eps})
+        for lr, b1, b2, eps in [(0.01, 0.9, 0.999, 1e-8), (0.001, 0.8, 0.99, 1e-6), (0.05, 0.0, 0.9, 1e-3)]],
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONAL_CASES))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_functional_equals_torch_float64(name, seed):
+    for fn, init_states, hp, opt_cls, kwargs in FUNCTIONAL_CASES[name]:
+        init, loss = make_problem(seed)
+        ours = run_functional(fn, init_states, dict(hp), init, loss, steps=150)
+        theirs = run_torch(opt_cls, kwargs, init, loss, steps=150)
+        assert_same(ours, theirs, TIGHT)
+        assert not all(torch.equal(p.detach(), q) for p, q in zip(ours, init))  # it did move
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONAL_CASES))
+def test_functional_equals_torch_float32(name):
+    fn, init_states, hp, opt_cls, kwargs = FUNCTIONAL_CASES[name][0]
+    init, loss = make_problem(7, dtype=torch.float32)
+    assert_same(run_functional(fn, init_states, dict(hp), init, loss, steps=100),
+                run_torch(opt_cls, kwargs, init, loss, steps=100), LOOSE)
+
+
+def test_rmsprop_eps_placement_matters():
+    """With eps inside the root (the book's default) the update differs from torch's measurably when eps is large."""
+    init, loss = make_problem(3)
+    hp = {"lr": 0.01, "gamma": 0.9, "eps": 1e-2}
+    inside = run_functional(d2l.rmsprop, d2l.init_rmsprop_states, dict(hp), init, loss, steps=50)
+    outside = run_functional(d2l.rmsprop, d2l.init_rmsprop_states, dict(hp, eps_inside=False), init, loss, steps=50)
+    theirs = run_torch(torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9, "eps": 1e-2}, init, loss, steps=50)
+    assert_same(outside, theirs, TIGHT)
+    assert max((p - q).abs().max().item() for p, q in zip(inside, theirs)) > 1e-4
+
+
+def test_rmsprop_book_form_by_hand():
+    """One step of the book's RMSProp (eps = 1e-6 inside the root), computed by hand."""
+    p = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    p.grad = torch.tensor([0.5, 3.0], dtype=torch.float64)
+    s = [torch.tensor([0.1, 0.2], dtype=torch.float64)]
+    d2l.rmsprop([p], s, {"lr": 0.1, "gamma": 0.9})
+    s_new = [0.9 * 0.1 + 0.1 * 0.25, 0.9 * 0.2 + 0.1 * 9.0]
+    assert s[0].tolist() == pytest.approx(s_new, rel=1e-15)
+    assert p.tolist() == pytest.approx([1.0 - 0.1 * 0.5 / math.sqrt(s_new[0] + 1e-6),
+                                        -2.0 - 0.1 * 3.0 / math.sqrt(s_new[1] + 1e-6)], rel=1e-14)
+
+
+def test_adam_step_counter():
+    """`t` starts at 1 when missing and is advanced by every call; the first step is lr * sign(g) (up to eps)."""
+    p = torch.tensor([0.0, 0.0], dtype=torch.float64, requires_grad=True)
+    p.grad = torch.tensor([4.0, -0.25], dtype=torch.float64)
+    hp = {"lr": 0.1, "eps": 1e-12}
+    d2l.adam([p], d2l.init_adam_states([p]), hp)
+    assert hp["t"] == 2
+    assert p.tolist() == pytest.approx([-0.1, 0.1], rel=1e-9)
+
+
+def test_init_states_accept_generators_and_shapes():
+    net = torch.nn.Linear(3, 2)
+    for init in (d2l.init_momentum_states, d2l.init_rmsprop_states, d2l.init_adadelta_states, d2l.init_adam_states):
+        states = init(net.parameters())  # a generator: consumed once
+        assert len(states) == 2
+        flat = [t for s in states for t in (s if isinstance(s, tuple) else (s,))]
+        assert all(t.abs().sum() == 0 for t in flat)
+        assert len({id(t) for t in flat}) == len(flat)  # no two states share storage
+    pairs = d2l.init_adam_states(torch.zeros(10, 4))  # the feature matrix: w (4, 1) and b (1,)
+    assert [tuple(v.shape) for v, _ in pairs] == [(4, 1), (1,)]
+    assert [tuple(s.shape) for _, s in d2l.init_adadelta_states([(2, 3), (5,)])] == [(2, 3), (5,)]
+
+
+@pytest.mark.parametrize("fn, init_states, hp", [
+    (d2l.sgd_momentum, d2l.init_momentum_states, {"lr": 0.1, "momentum": 0.9}),
+    (d2l.rmsprop, d2l.init_rmsprop_states, {"lr": 0.1, "gamma": 0.9}),
+    (d2l.adadelta, d2l.init_adadelta_states, {"rho": 0.9}),
+    (d2l.adam, d2l.init_adam_states, {"lr": 0.1, "t": 1}),
+])
+def test_functional_state_count_must_match(fn, init_states, hp):
+    params = [torch.zeros(2, requires_grad=True), torch.zeros(1, requires_grad=True)]
+    for p in params:
+        p.grad = torch.ones_like(p)
+    with pytest.raises(ValueError):
+        fn(params, init_states(params[:1]), hp)  # a state list that is too short is an error, not a no-op
+
+
+# ---------------------------------------------------------------- classes == torch.optim
+RMSPROP_OPTIONS = [dict(lr=0.01, alpha=a, eps=eps, momentum=m, centered=c, weight_decay=wd)
+                   for a, eps in [(0.99, 1e-8), (0.9, 1e-4)] for m in (0.0, 0.9) for c in (False, True)
+                   for wd in (0.0, 0.1)]
+ADAM_OPTIONS = [dict(lr=lr, betas=b, eps=eps, amsgrad=ams, weight_decay=wd)
+                for lr, b, eps in [(0.01, (0.9, 0.999), 1e-8), (0.003, (0.5, 0.9), 1e-4)]
+                for ams in (False, True) for wd in (0.0, 0.1)]
+
+
+@pytest.mark.parametrize("kwargs", RMSPROP_OPTIONS, ids=str)
+def test_rmsprop_class_equals_torch(kwargs):
+    init, loss = make_problem(11)
+    assert_same(run_torch(d2l.RMSProp, kwargs, init, loss, 120), run_torch(torch.optim.RMSprop, kwargs, init, loss, 120),
+                TIGHT)
+
+
+@pytest.mark.parametrize("kwargs", ADAM_OPTIONS, ids=str)
+def test_adam_class_equals_torch(kwargs):
+    init, loss = make_problem(12)
+    assert_same(run_torch(d2l.Adam, kwargs, init, loss, 120), run_torch(torch.optim.Adam, kwargs, init, loss, 120),
+                TIGHT)
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs", [
+    (d2l.RMSProp, torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True)),
+    (d2l.Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
+])
+def test_classes_float32_and_param_groups(ours, theirs, kwargs):
+    init, loss = make_problem(13, dtype=torch.float32)
+    groups = lambda ps: [{"params": ps[:1]}, {"params": ps[1:], "lr": 0.001}]  # noqa: E731
+    assert_same(run_torch(ours, kwargs, init, loss, 100, groups), run_torch(theirs, kwargs, init, loss, 100, groups),
+                LOOSE)
+
+
+@pytest.mark.parametrize("cls, kwargs", [(d2l.RMSProp, dict(lr=0.01, momentum=0.9, centered=True)),
+                                         (d2l.Adam, dict(lr=0.01, amsgrad=True))])
+def test_classes_state_dict_round_trip_and_closure(cls, kwargs):
+    init, loss = make_problem(14)
+    straight = run_torch(cls, kwargs, init, loss, 40)
+    params = clones(init)
+    opt = cls(params, **kwargs)
+    for t in range(40):
+        if t == 20:  # resume from a checkpoint in fresh objects
+            saved = ([p.detach().clone() for p in params], opt.state_dict())
+            params = [p.clone().requires_grad_() for p in saved[0]]
+            opt = cls(params, **kwargs)
+            opt.load_state_dict(saved[1])
+
+        def closure():
+            opt.zero_grad()
+            value = loss(params, t)
+            value.backward()
+            return value
+        assert torch.is_tensor(opt.step(closure))
+    assert_same(params, straight, TIGHT)
+
+
+def test_classes_skip_params_without_grad_and_reject_sparse():
+    a, b = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    for cls in (d2l.RMSProp, d2l.Adam):
+        opt = cls([a, b], lr=0.1)
+        a.grad, b.grad = torch.ones(2), None
+        opt.step()
+        assert torch.equal(b.detach(), torch.ones(2)) and not torch.equal(a.detach(), torch.ones(2))
+        emb = torch.nn.Embedding(5, 2, sparse=True)
+        opt = cls(emb.parameters(), lr=0.1)
+        emb(torch.tensor([1, 2])).sum().backward()
+        with pytest.raises(RuntimeError, match="sparse"):
+            opt.step()
+        a.data.fill_(1.0)
+
+
+# ---------------------------------------------------------------- validation
+@pytest.mark.parametrize("fn, init_states, hp, name", [
+    (d2l.sgd_momentum, d2l.init_momentum_states, {"lr": -0.1, "momentum": 0.9}, "lr"),
+    (d2l.sgd_momentum, d2l.init_momentum_states, {"lr": 0.1, "momentum": 1.0}, "momentum"),
+    (d2l.sgd_momentum, d2l.init_momentum_states, {"lr": 0.1, "momentum": -0.5}, "momentum"),
+    (d2l.sgd_momentum, d2l.init_momentum_states, {"lr": math.inf, "momentum": 0.5}, "lr"),
+    (d2l.rmsprop, d2l.init_rmsprop_states, {"lr": 0.1, "gamma": 1.5}, "gamma"),
+    (d2l.rmsprop, d2l.init_rmsprop_states, {"lr": math.nan, "gamma": 0.9}, "lr"),
+    (d2l.rmsprop, d2l.init_rmsprop_states, {"lr": 0.1, "gamma": 0.9, "eps": 0.0}, "eps"),
+    (d2l.rmsprop, d2l.init_rmsprop_states, {"lr": 0.1}, "gamma"),
+    (d2l.adadelta, d2l.init_adadelta_states, {"rho": -0.1}, "rho"),
+    (d2l.adadelta, d2l.init_adadelta_states, {"rho": 0.9, "eps": -1e-6}, "eps"),
+    (d2l.adadelta, d2l.init_adadelta_states, {"rho": 0.9, "lr": -1.0}, "lr"),
+    (d2l.adam, d2l.init_adam_states, {"lr": 0.1, "beta1": 1.0, "t": 1}, "beta1"),
+    (d2l.adam, d2l.init_adam_states, {"lr": 0.1, "beta2": -0.1, "t": 1}, "beta2"),
+    (d2l.adam, d2l.init_adam_states, {"lr": 0.1, "eps": 0, "t": 1}, "eps"),
+    (d2l.adam, d2l.init_adam_states, {"lr": 0.1, "t": 0}, "t"),
+    (d2l.adam, d2l.init_adam_states, {"lr": "0.1", "t": 1}, "lr"),
+])
+def test_functional_validation(fn, init_states, hp, name):
+    p = torch.ones(3, requires_grad=True)
+    p.grad = torch.ones(3)
+    states = init_states([p])
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        fn([p], states, hp)
+    assert torch.equal(p.detach(), torch.ones(3))  # nothing was updated
+    bad = hp.get(name, None)
+    if bad is not None and name != "t":
+        with pytest.raises(ValueError, match=repr(bad).replace("(", r"\(").replace(".", r"\.")):
+            fn([p], states, hp)
+
+
+@pytest.mark.parametrize("make, name, value", [
+    (lambda: d2l.momentum_2d(-0.1), "eta", -0.1),
+    (lambda: d2l.momentum_2d(0.5, beta=1.0), "beta", 1.0),
+    (lambda: d2l.rmsprop_2d(0.4, gamma=2.0), "gamma", 2.0),
+    (lambda: d2l.rmsprop_2d(0.4, 0.9, eps=0.0), "eps", 0.0),
+    (lambda: d2l.rmsprop_2d(math.nan, 0.9), "eta", math.nan),
+    (lambda: d2l.adam_2d(0.1, beta1=1.0), "beta1", 1.0),
+    (lambda: d2l.adam_2d(0.1, beta2=1.5), "beta2", 1.5),
+    (lambda: d2l.adam_2d(0.1, eps=-1.0), "eps", -1.0),
+])
+def test_2d_stepper_validation(make, name, value):
+    with pytest.raises(ValueError, match=rf"Invalid {name}: {value!r}"):
+        make()
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda p: d2l.RMSProp(p, lr=-0.01), "learning rate: -0.01"),
+    (lambda p: d2l.RMSProp(p, alpha=-0.1), "alpha: -0.1"),
+    (lambda p: d2l.RMSProp(p, eps=-1e-8), "eps: -1e-08"),
+    (lambda p: d2l.RMSProp(p, momentum=-0.9), "momentum: -0.9"),
+    (lambda p: d2l.RMSProp(p, weight_decay=-1.0), "weight_decay: -1.0"),
+    (lambda p: d2l.Adam(p, lr=math.nan), "learning rate: nan"),
+    (lambda p: d2l.Adam(p, betas=(1.0, 0.999)), "beta parameter at index 0: 1.0"),
+    (lambda p: d2l.Adam(p, betas=(0.9, -0.1)), "beta parameter at index 1: -0.1"),
+    (lambda p: d2l.Adam(p, betas=(0.9,)), "betas"),
+    (lambda p: d2l.Adam(p, eps=-1.0), "eps: -1.0"),
+    (lambda p: d2l.Adam(p, weight_decay=-0.1), "weight_decay: -0.1"),
+])
+def test_class_validation(make, text):
+    with pytest.raises(ValueError, match="Invalid " + text.replace("(", r"\(").replace(".", r"\.")):
+        make([torch.zeros(2, requires_grad=True)])
+
+
+# ---------------------------------------------------------------- 2-D traces
+def test_2d_trace_lines(capsys):
+    d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9))          # the book's RMSProp trace
+    d2l.train_2d(d2l.momentum_2d(0.6, 0.5))         # the book's momentum trace
+    d2l.train_2d(d2l.adagrad_2d(0.4))               # chapter 2, for the comparison of section 4.2
+    d2l.train_2d(d2l.adam_2d(0.4))
+    assert capsys.readouterr().out.splitlines() == [
+        "epoch 20, x1 -0.010599, x2 0.000000",
+        "epoch 20, x1 0.007188, x2 0.002553",
+        "epoch 20, x1 -2.382563, x2 -0.158591",
+        "epoch 20, x1 0.996029, x2 -0.212750",
+    ]
+
+
+def _torch_2d(opt_cls, kwargs, steps=20):
+    x = torch.tensor([-5.0, -2.0], dtype=torch.float64, requires_grad=True)
+    opt = opt_cls([x], **kwargs)
+    path = [tuple(x.tolist())]
+    for _ in range(steps):
+        opt.zero_grad()
+        d2l.f_2d(x[0], x[1]).backward()
+        opt.step()
+        path.append(tuple(x.tolist()))
+    return path
+
+
+@pytest.mark.parametrize("stepper, opt_cls, kwargs", [
+    (d2l.momentum_2d(0.6, 0.5), torch.optim.SGD, dict(lr=0.6, momentum=0.5)),
+    (d2l.adam_2d(0.4, 0.9, 0.999, eps=1e-6), torch.optim.Adam, dict(lr=0.4, betas=(0.9, 0.999), eps=1e-6)),
+    (d2l.adam_2d(0.1, 0.5, 0.9, eps=1e-3), torch.optim.Adam, dict(lr=0.1, betas=(0.5, 0.9), eps=1e-3)),
+])
+def test_2d_steppers_equal_torch(stepper, opt_cls, kwargs, capsys):
+    ours = d2l.train_2d(stepper)
+    theirs = _torch_2d(opt_cls, kwargs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a == pytest.approx(b, rel=1e-10, abs=1e-12)
+
+
+def test_rmsprop_2d_equals_functional(capsys):
+    """rmsprop_2d and the functional rmsprop (eps inside the root) follow the same path on f_2d."""
+    x = torch.tensor([-5.0, -2.0], dtype=torch.float64, requires_grad=True)
+    states, path = [torch.zeros(2, dtype=torch.float64)], [(-5.0, -2.0)]
+    for _ in range(20):
+        x.grad = None
+        d2l.f_2d(x[0], x[1]).backward()
+        d2l.rmsprop([x], states, {"lr": 0.4, "gamma": 0.9})
+        path.append(tuple(x.tolist()))
+    for a, b in zip(d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9)), path, strict=True):
+        assert a == pytest.approx(b, rel=1e-10, abs=1e-12)
+
+
+def test_2d_steppers_take_other_gradients(capsys):
+    rot = lambda x1, x2: (0.2 * (x1 + x2) + 4 * (x1 - x2), 0.2 * (x1 + x2) - 4 * (x1 - x2))  # noqa: E731
+    aligned = d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9))[-1]
+    rotated = d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9, grad=rot))[-1]
+    assert math.dist(rotated, (0, 0)) > 50 * math.dist(aligned, (0, 0))  # exercise 3 of the chapter
+
+
+# ---------------------------------------------------------------- the notebook's helpers == d2l_utils
+def _regression(seed: int, n: int = 60, d: int = 5):
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    y = X @ torch.randn(d, generator=gen, dtype=torch.float64) + 0.3 * torch.randn(n, generator=gen,
+                                                                                 dtype=torch.float64)
+    return X, y
+
+
+def _train(fn, states, hyperparams, X, y, steps=60):
+    w = torch.full((X.shape[1], 1), 0.01, dtype=X.dtype, requires_grad=True)
+    b = torch.zeros(1, dtype=X.dtype, requires_grad=True)
+    for t in range(steps):
+        i = slice((t * 10) % len(X), (t * 10) % len(X) + 10)
+        w.grad, b.grad = None, None
+        d2l.squared_loss(d2l.linreg(X[i], w, b), y[i]).mean().backward()
+        fn([w, b], states, hyperparams)
+    return [w, b]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_notebook_optimizers_equal_d2l_utils(nb_defs, float64_default, seed):
+    ns = nb_defs(STEM, "init_rmsprop_states", "rmsprop", "init_adadelta_states", "adadelta", "init_adam_states",
+                 "adam")
+    X, y = _regression(seed)
+    cases = [("rmsprop", {"lr": 0.01, "gamma": 0.9}, d2l.rmsprop, d2l.init_rmsprop_states),
+             ("adadelta", {"rho": 0.9}, d2l.adadelta, d2l.init_adadelta_states),
+             ("adam", {"lr": 0.01, "t": 1}, d2l.adam, d2l.init_adam_states)]
+    for name, hp, ours, ours_init in cases:
+        theirs_states = ns["init_" + name + "_states"](X)
+        assert all(t.dtype == torch.float64 for s in theirs_states for t in (s if isinstance(s, tuple) else (s,)))
+        nb_params = _train(ns[name], theirs_states, dict(hp), X, y)
+        lib_params = _train(ours, ours_init(X), dict(hp), X, y)
+        assert_same(nb_params, lib_params, TIGHT)
+
+
+def test_notebook_rmsprop_2d_equals_d2l_utils(nb_defs, capsys):
+    ns = nb_defs(STEM, "rmsprop_2d")
+    for eta, gamma in [(0.4, 0.9), (0.1, 0.99), (0.3, 0.5)]:
+        assert d2l.train_2d(ns["rmsprop_2d"](eta, gamma), steps=30) == \
+            d2l.train_2d(d2l.rmsprop_2d(eta, gamma), steps=30)
+    d2l.train_2d(ns["rmsprop_2d"](0.4, 0.9))
+    assert capsys.readouterr().out.splitlines()[-1] == "epoch 20, x1 -0.010599, x2 0.000000"
