@@ -45,7 +45,9 @@ def grad_f_2d(x1, x2):
 
 # ---------------------------------------------------------------- functional form (d2l chapter 7)
 def _zeros(spec) -> list[torch.Tensor]:
-    """State tensors: `spec` is the feature matrix (linear regression: w (d, 1), b (1,)), or shapes/params."""
+    """State tensors: `spec` is the feature matrix or feature_dim (linear regression: w (d, 1), b (1,)), or shapes/params."""
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        return [torch.zeros((spec, 1)), torch.zeros(1)]
     if isinstance(spec, torch.Tensor):
         return [torch.zeros((spec.shape[1], 1), dtype=spec.dtype, device=spec.device),
                 torch.zeros(1, dtype=spec.dtype, device=spec.device)]

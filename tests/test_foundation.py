@@ -249,3 +249,12 @@ def test_book_code_runs_unchanged(capsys):
     assert 0.2417 <= loss < 0.25
     d2l.train_pytorch_ch7(torch.optim.Adagrad, {'lr': 0.1}, features, labels)
     assert LINE.match(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("init", [d2l.init_adagrad_states, d2l.init_momentum_states, d2l.init_rmsprop_states])
+def test_state_initializers_accept_what_the_book_passes(init):
+    features, _ = d2l.get_data_ch7()
+    for spec in (5, features):  # newer d2l passes feature_dim, the PyTorch port reads `features`
+        s_w, s_b = init(spec)
+        assert s_w.shape == (5, 1) and s_b.shape == (1,) and not s_w.any() and not s_b.any()
+    assert [s.shape for s in init([(2, 3), torch.zeros(4)])] == [(2, 3), (4,)]
