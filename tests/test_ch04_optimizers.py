@@ -2,7 +2,7 @@
 
 Tolerances: every comparison with torch.optim runs in float64 on random problems and must agree to
 rtol = 1e-10, atol = 1e-12 (the two sides round differently only in the last bits); one float32 run per pair
-checks rtol = 1e-5, atol = 1e-6 (float32 rounding, 100 steps).
+checks rtol = 1e-5, atol = 1e-6 (float32 rounding, 50 steps).
 """
 import math
 
@@ -100,8 +100,8 @@ FUNCTIONAL_CASES = {
 def test_functional_equals_torch_float64(name, seed):
     for fn, init_states, hp, opt_cls, kwargs in FUNCTIONAL_CASES[name]:
         init, loss = make_problem(seed)
-        ours = run_functional(fn, init_states, dict(hp), init, loss, steps=150)
-        theirs = run_torch(opt_cls, kwargs, init, loss, steps=150)
+        ours = run_functional(fn, init_states, dict(hp), init, loss, steps=60)
+        theirs = run_torch(opt_cls, kwargs, init, loss, steps=60)
         assert_same(ours, theirs, TIGHT)
         assert not all(torch.equal(p.detach(), q) for p, q in zip(ours, init))  # it did move
 
@@ -110,8 +110,8 @@ def test_functional_equals_torch_float64(name, seed):
 def test_functional_equals_torch_float32(name):
     fn, init_states, hp, opt_cls, kwargs = FUNCTIONAL_CASES[name][0]
     init, loss = make_problem(7, dtype=torch.float32)
-    assert_same(run_functional(fn, init_states, dict(hp), init, loss, steps=100),
-                run_torch(opt_cls, kwargs, init, loss, steps=100), LOOSE)
+    assert_same(run_functional(fn, init_states, dict(hp), init, loss, steps=50),
+                run_torch(opt_cls, kwargs, init, loss, steps=50), LOOSE)
 
 
 def test_rmsprop_eps_placement_matters():
@@ -186,14 +186,14 @@ ADAM_OPTIONS = [dict(lr=lr, betas=b, eps=eps, amsgrad=ams, weight_decay=wd)
 @pytest.mark.parametrize("kwargs", RMSPROP_OPTIONS, ids=str)
 def test_rmsprop_class_equals_torch(kwargs):
     init, loss = make_problem(11)
-    assert_same(run_torch(d2l.RMSProp, kwargs, init, loss, 120), run_torch(torch.optim.RMSprop, kwargs, init, loss, 120),
+    assert_same(run_torch(d2l.RMSProp, kwargs, init, loss, 50), run_torch(torch.optim.RMSprop, kwargs, init, loss, 50),
                 TIGHT)
 
 
 @pytest.mark.parametrize("kwargs", ADAM_OPTIONS, ids=str)
 def test_adam_class_equals_torch(kwargs):
     init, loss = make_problem(12)
-    assert_same(run_torch(d2l.Adam, kwargs, init, loss, 120), run_torch(torch.optim.Adam, kwargs, init, loss, 120),
+    assert_same(run_torch(d2l.Adam, kwargs, init, loss, 50), run_torch(torch.optim.Adam, kwargs, init, loss, 50),
                 TIGHT)
 
 
@@ -204,7 +204,7 @@ def test_adam_class_equals_torch(kwargs):
 def test_classes_float32_and_param_groups(ours, theirs, kwargs):
     init, loss = make_problem(13, dtype=torch.float32)
     groups = lambda ps: [{"params": ps[:1]}, {"params": ps[1:], "lr": 0.001}]  # noqa: E731
-    assert_same(run_torch(ours, kwargs, init, loss, 100, groups), run_torch(theirs, kwargs, init, loss, 100, groups),
+    assert_same(run_torch(ours, kwargs, init, loss, 50, groups), run_torch(theirs, kwargs, init, loss, 50, groups),
                 LOOSE)
 
 
