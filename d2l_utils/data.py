@@ -114,14 +114,21 @@ class ImageData(NamedTuple):
     y_val: torch.Tensor | None
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
 def _load_torchvision(cls_name: str, train: bool, n: int | None, val_size: int, seed: int, device,
                       flatten: bool, root) -> ImageData:
     import torchvision  # lazy: only the image chapters need it
 
-    if n is not None and (not isinstance(n, int) or n <= 0):
+    if n is not None and (not _is_int(n) or n <= 0):
         raise ValueError(f"Invalid n: {n!r} (must be a positive int or None)")
-    if not isinstance(val_size, int) or val_size < 0:
+    if not _is_int(val_size) or val_size < 0:
         raise ValueError(f"Invalid val_size: {val_size!r} (must be an int >= 0)")
+    if not _is_int(seed):
+        raise ValueError(f"Invalid seed: {seed!r} (must be an int)")
+    n, val_size, seed = (None if n is None else int(n)), int(val_size), int(seed)
     root = Path(root) if root is not None else data_dir()
     cls = getattr(torchvision.datasets, cls_name)
     raw = root / cls_name / "raw"
@@ -139,6 +146,9 @@ def _load_torchvision(cls_name: str, train: bool, n: int | None, val_size: int, 
     total = len(y)
     if n is None:
         n = total - val_size
+        if n <= 0:
+            raise ValueError(f"Invalid val_size: {val_size} leaves no training images of the {total} in the "
+                             f"{'training' if train else 'test'} split")
     if n + val_size > total:
         raise ValueError(f"Invalid n + val_size: {n} + {val_size} > {total} images in the "
                          f"{'training' if train else 'test'} split")
@@ -173,12 +183,16 @@ def load_fashion_mnist(train: bool = True, n: int | None = None, val_size: int =
 def minibatches(*tensors: torch.Tensor, batch_size: int, shuffle: bool = True,
                 generator: torch.Generator | None = None) -> Iterator[tuple[torch.Tensor, ...]]:
     """Yield minibatches of in-memory tensors (same first dimension), indexing on their own device."""
-    if not isinstance(batch_size, int) or batch_size <= 0:
+    if not _is_int(batch_size) or batch_size <= 0:
         raise ValueError(f"Invalid batch_size: {batch_size!r} (must be a positive int)")
+    if not tensors:
+        raise ValueError("minibatches needs at least one tensor")
     n = tensors[0].shape[0]
     if any(t.shape[0] != n for t in tensors):
         raise ValueError(f"Tensors differ in their first dimension: {[t.shape[0] for t in tensors]}")
     device = tensors[0].device
+    if any(t.device != device for t in tensors):
+        raise ValueError(f"Tensors are on different devices: {[str(t.device) for t in tensors]}")
     idx = torch.randperm(n, generator=generator).to(device) if shuffle else torch.arange(n, device=device)
     for i in range(0, n, batch_size):
         j = idx[i:i + batch_size]

@@ -1,19 +1,32 @@
-"""Metrics: ROC curve and its area for anomaly scores (vectorised, ties handled)."""
+"""Metrics: ROC curve and its area for anomaly scores (vectorised, ties handled), thresholds for a target FPR."""
+import math
+
 import numpy as np
 import torch
 
-__all__ = ["roc_curve", "roc_auc"]
+__all__ = ["roc_curve", "roc_auc", "threshold_at_fpr"]
+
+
+def _to_numpy(a) -> np.ndarray:
+    return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+
+
+def _finite_scores(scores, name: str = "scores") -> np.ndarray:
+    s = _to_numpy(scores).astype(np.float64).ravel()
+    bad = int(np.count_nonzero(~np.isfinite(s)))
+    if bad:
+        raise ValueError(f"{name} contain {bad} NaN or infinite value(s) (of {s.size}); a diverged model? "
+                         f"Score only finite numbers.")
+    return s
 
 
 def _arrays(scores, labels) -> tuple[np.ndarray, np.ndarray]:
-    to_np = lambda a: a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
-    s, y = to_np(scores).astype(np.float64).ravel(), to_np(labels).ravel()
+    s, y = _to_numpy(scores).ravel(), _to_numpy(labels).ravel()
     if s.shape != y.shape:
         raise ValueError(f"scores and labels differ in size: {s.shape} vs {y.shape}")
-    if not np.isfinite(s).all():
-        raise ValueError("scores contain NaN or inf")
+    s = _finite_scores(s)
     if not np.isin(y, (0, 1)).all():
-        raise ValueError("labels must be 0 (normal) or 1 (anomaly)")
+        raise ValueError(f"labels must be 0 (normal) or 1 (anomaly), got values {np.unique(y)[:5].tolist()}")
     y = y.astype(bool)
     if y.all() or not y.any():
         raise ValueError("ROC needs at least one positive (1) and one negative (0) label")
@@ -36,3 +49,17 @@ def roc_auc(scores, labels) -> float:
     """Area under the ROC curve: P(score of a positive > score of a negative), ties counting one half."""
     fpr, tpr, _ = roc_curve(scores, labels)
     return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+
+
+def threshold_at_fpr(normal_scores, fpr: float) -> float:
+    """The lowest t for which flagging `score > t` flags at most a fraction `fpr` of `normal_scores`."""
+    if isinstance(fpr, bool) or not isinstance(fpr, (int, float, np.floating, np.integer)) or not 0 <= fpr <= 1:
+        raise ValueError(f"Invalid fpr: {fpr!r} (must be a number in [0, 1])")
+    s = np.sort(_finite_scores(normal_scores, "normal_scores"))
+    n = s.size
+    if n == 0:
+        raise ValueError("normal_scores is empty: a threshold needs held-out normal data")
+    k = math.floor(round(fpr * n, 9))  # how many normal examples we may flag (rounding guards 0.29 * 100)
+    if k >= n:
+        return -math.inf  # flag everything
+    return float(s[n - 1 - k])  # the (k+1)-th largest: only the k above it (fewer with ties) are flagged

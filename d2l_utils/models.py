@@ -26,7 +26,8 @@ class MLPAutoencoder(nn.Module):
 
     def __init__(self, in_dim: int = 784, hidden=(256,), latent_dim: int = 32):
         super().__init__()
-        self.in_dim, self.latent_dim = in_dim, latent_dim
+        hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)  # hidden=128 means (128,)
+        self.in_dim, self.hidden, self.latent_dim = in_dim, hidden, latent_dim
         self.encoder = mlp([in_dim, *hidden, latent_dim])
         self.decoder = mlp([latent_dim, *reversed(hidden), in_dim], out_activation=nn.Sigmoid())
 
@@ -60,7 +61,7 @@ class ConvAutoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The latent code of a batch of (n, 1, 28, 28) images (or (n, 784) rows)."""
-        return self.encoder(x.view(-1, 1, 28, 28))
+        return self.encoder(x.reshape(-1, 1, 28, 28))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Images (n, 1, 28, 28) from codes."""
@@ -70,10 +71,18 @@ class ConvAutoencoder(nn.Module):
         return self.decode(self.encode(x)).view(x.shape)
 
 
+def _bce_sum(p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """F.binary_cross_entropy(p, x, reduction='sum') up to rounding, but a NaN in p gives NaN, not an error."""
+    def log(q):  # clamped at -100 like F.binary_cross_entropy; clamping q first keeps the gradient finite at q = 0
+        return torch.log(q.clamp_min(1e-44)).clamp_min(-100)
+    return -torch.lerp(log(1 - p), log(p), x).sum()
+
+
 class VAE(MLPAutoencoder):
     """A variational autoencoder: the MLP autoencoder whose encoder outputs mean and log-variance of q(z|x)."""
 
     def __init__(self, in_dim: int = 784, hidden=(256,), latent_dim: int = 2):
+        hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)
         super().__init__(in_dim, hidden, 2 * latent_dim)  # the encoder emits [mu, logvar]
         self.latent_dim = latent_dim
         self.decoder = mlp([latent_dim, *reversed(hidden), in_dim], out_activation=nn.Sigmoid())
@@ -89,7 +98,7 @@ class VAE(MLPAutoencoder):
         return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
     def forward(self, x: torch.Tensor):
-        """(x_hat, mu, logvar): a reconstruction from a sampled z, and the posterior parameters."""
+        """(x_hat, mu, logvar): a reconstruction from a sampled z (z = mu in eval mode), and q(z | x)'s parameters."""
         mu, logvar = self.encode(x)
         z = self.reparameterize(mu, logvar) if self.training else mu
         return self.decode(z).view(x.shape), mu, logvar
@@ -104,6 +113,6 @@ class VAE(MLPAutoencoder):
     def elbo_terms(net: "VAE", x_in: torch.Tensor, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per-image reconstruction (Bernoulli, summed over pixels) and KL terms; 'loss' is their sum (-ELBO)."""
         x_hat, mu, logvar = net(x_in)
-        recon = F.binary_cross_entropy(x_hat.flatten(1), x.flatten(1), reduction="sum") / len(x)
+        recon = _bce_sum(x_hat.flatten(1), x.flatten(1)) / len(x)
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
         return {"loss": recon + kl, "recon": recon, "kl": kl}

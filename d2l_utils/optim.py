@@ -239,16 +239,24 @@ class _Scratch(torch.optim.Optimizer):
                 if p.grad.is_sparse and not self.sparse_ok:
                     raise RuntimeError(f"{type(self).__name__} does not support sparse gradients; "
                                        f"use AdaGrad or torch.optim.SparseAdam")
+                if torch.is_complex(p):  # g*g would not be |g|^2: refuse rather than compute nonsense
+                    raise RuntimeError(f"{type(self).__name__} does not support complex parameters; "
+                                       f"use torch.optim's version")
                 state = self.state[p]
                 if not state:
                     self._init_state(p, state, group)
-                state["step"] += 1
+                # a Python int, also after loading a torch.optim state_dict (float tensor, maybe shared)
+                state["step"] = int(state["step"]) + 1
                 self._update(p, p.grad, state, group)
         return loss
 
 
 class AdaGrad(_Scratch):
-    """AdaGrad as `torch.optim.Adagrad` computes it (eps outside the root), written from scratch."""
+    """AdaGrad as `torch.optim.Adagrad` computes it (eps outside the root), written from scratch.
+
+    One deliberate difference: a param group's own `initial_accumulator_value` is used for its parameters
+    (torch.optim.Adagrad fills every accumulator with the constructor's value).
+    """
 
     sparse_ok = True
 
@@ -273,9 +281,10 @@ class AdaGrad(_Scratch):
                 raise RuntimeError("weight_decay is not supported with sparse gradients")
             g = g.coalesce()
             idx, vals = g._indices(), g._values()
-            state["sum"].add_(torch.sparse_coo_tensor(idx, vals.pow(2), g.shape))
+            # indices of a coalesced tensor: valid by construction (and torch warns unless told so)
+            state["sum"].add_(torch.sparse_coo_tensor(idx, vals.pow(2), g.shape, check_invariants=False))
             std_vals = state["sum"].sparse_mask(g)._values().sqrt_().add_(group["eps"])
-            p.add_(torch.sparse_coo_tensor(idx, vals / std_vals, g.shape), alpha=-clr)
+            p.add_(torch.sparse_coo_tensor(idx, vals / std_vals, g.shape, check_invariants=False), alpha=-clr)
             return
         if group["weight_decay"] != 0:
             g = g.add(p, alpha=group["weight_decay"])

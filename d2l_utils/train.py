@@ -164,13 +164,20 @@ def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams: dict, features, label
 
 
 # ---------------------------------------------------------------- autoencoders
+def _bce(p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Mean binary cross-entropy: F.binary_cross_entropy(p, x) up to rounding, but a NaN in p gives NaN, not an error."""
+    def log(q):  # clamped at -100 like F.binary_cross_entropy; clamping q first keeps the gradient finite at q = 0
+        return torch.log(q.clamp_min(1e-44)).clamp_min(-100)
+    return -torch.lerp(log(1 - p), log(p), x).mean()
+
+
 def _recon_loss(kind):
     if callable(kind):
         return kind
     if kind == "mse":
         return lambda net, x_in, x: F.mse_loss(net(x_in), x)
     if kind == "bce":
-        return lambda net, x_in, x: F.binary_cross_entropy(net(x_in), x)
+        return lambda net, x_in, x: _bce(net(x_in), x)
     raise ValueError(f"Invalid loss: {kind!r} (must be 'mse', 'bce' or a callable (net, x_in, x) -> loss)")
 
 
@@ -183,11 +190,27 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
     `loss` is 'mse', 'bce' or a callable (net, x_in, x) -> scalar, or -> dict of terms whose 'loss' is optimized
     (every term is logged). `corrupt(x)` makes the input of a denoising autoencoder (the target stays clean).
     """
-    if not isinstance(epochs, int) or epochs <= 0:
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
         raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+        raise ValueError(f"Invalid batch_size: {batch_size!r} (must be a positive int)")
+    for name, d in (("data", data), ("val_data", val_data)):
+        if d is not None and not isinstance(d, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor of inputs, got {type(d).__name__}"
+                            + (" (pass its .X or .X_val)" if hasattr(d, "X") else ""))
+        if d is not None and len(d) == 0:
+            raise ValueError(f"{name} is empty")
+    if corrupt is not None and not callable(corrupt):
+        raise ValueError(f"Invalid corrupt: {corrupt!r} (must be a callable x -> corrupted x, or None)")
     loss_fn = _recon_loss(loss)
     device = torch.device(device) if device is not None else data.device
     net.to(device)
+    for group in optimizer.param_groups:  # state created before net.to(device) follows its parameter
+        for p in group["params"]:
+            state = optimizer.state.get(p, {})
+            for k, v in state.items():
+                if isinstance(v, torch.Tensor) and v.dim() > 0 and v.device != p.device:
+                    state[k] = v.to(p.device)
     data = data.to(device)
     val_data = val_data.to(device) if val_data is not None else None
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -212,7 +235,7 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
     animator = None
     if animate:
         from .plotting import Animator
-        animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, epochs],
+        animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, epochs] if epochs > 1 else None,
                             legend=["train", "validation"] if val_data is not None else ["train"])
     bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
     for epoch in bar:
@@ -234,6 +257,7 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
             history.setdefault("train_" + k, []).append(v)
         if val_data is not None:
             val = evaluate(val_data)
+            check_finite(val["loss"], f"on the validation data after epoch {epoch + 1}")
             for k, v in val.items():
                 history.setdefault("val_" + k, []).append(v)
         bar.set_postfix(train=f"{train['loss']:.4f}",

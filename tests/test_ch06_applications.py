@@ -1,0 +1,229 @@
+"""Chapter 6: ROC curve, AUC and thresholds (d2l_utils.metrics), the VAE (d2l_utils.models), the notebook's helpers."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import d2l_utils as d2l
+
+STEM = "06_autoencoder_applications"
+
+
+# ---------------------------------------------------------------- brute force references
+def pairwise_auc(scores, labels) -> float:
+    """P(positive scores higher than negative) + 1/2 P(tie), over all (positive, negative) pairs."""
+    s, y = np.asarray(scores, dtype=np.float64), np.asarray(labels).astype(bool)
+    pos, neg = s[y], s[~y]
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def rates_at(scores, labels, t):
+    """(FPR, TPR) when flagging score >= t, counted one example at a time."""
+    s, y = np.asarray(scores, dtype=np.float64), np.asarray(labels).astype(bool)
+    flagged = [v >= t for v in s]
+    tp = sum(f and l for f, l in zip(flagged, y))
+    fp = sum(f and not l for f, l in zip(flagged, y))
+    return fp / (~y).sum(), tp / y.sum()
+
+
+def tied_data(seed, n, levels):
+    """Scores on a coarse grid (many ties), positives shifted up a little; both classes present."""
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < 0.3
+    y[:2] = [True, False]
+    s = rng.integers(0, levels, size=n) + y * rng.integers(0, 3, size=n)
+    return s.astype(np.float64), y.astype(int)
+
+
+# ---------------------------------------------------------------- roc_curve / roc_auc
+@pytest.mark.parametrize("seed,n,levels", [(0, 10, 3), (1, 37, 5), (2, 200, 8), (3, 500, 40), (4, 64, 2),
+                                           (5, 301, 1000)])
+def test_auc_equals_the_pairwise_count(seed, n, levels):
+    s, y = tied_data(seed, n, levels)
+    assert math.isclose(d2l.roc_auc(s, y), pairwise_auc(s, y), rel_tol=1e-12, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("seed,n,levels", [(0, 10, 3), (1, 50, 6), (2, 200, 20)])
+def test_roc_curve_points_are_the_rates_at_each_threshold(seed, n, levels):
+    s, y = tied_data(seed, n, levels)
+    fpr, tpr, thr = d2l.roc_curve(s, y)
+    assert thr[0] == np.inf and (fpr[0], tpr[0]) == (0.0, 0.0) and (fpr[-1], tpr[-1]) == (1.0, 1.0)
+    assert np.all(np.diff(thr) < 0), "thresholds strictly decreasing: one point per distinct score"
+    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
+    assert sorted(thr[1:].tolist()) == sorted(set(s.tolist()))
+    for f, t, th in zip(fpr[1:], tpr[1:], thr[1:]):
+        assert np.allclose((f, t), rates_at(s, y, th), rtol=0, atol=1e-12)
+
+
+def test_auc_known_values_and_invariances():
+    assert d2l.roc_auc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]) == 1.0
+    assert d2l.roc_auc([0.9, 0.8, 0.2, 0.1], [0, 0, 1, 1]) == 0.0
+    assert d2l.roc_auc([0.5] * 6, [0, 1, 0, 1, 1, 0]) == 0.5           # all tied: the diagonal
+    assert d2l.roc_auc([1, 2, 3, 2], [0, 0, 1, 1]) == 0.875             # pairs: 1 + 1 + 1 + 0.5 of 4
+    s, y = tied_data(7, 120, 6)
+    auc = d2l.roc_auc(s, y)
+    assert math.isclose(d2l.roc_auc(-s, y), 1 - auc)                  # reversed scores
+    assert math.isclose(d2l.roc_auc(s, 1 - y), 1 - auc)               # swapped classes
+    assert math.isclose(d2l.roc_auc(np.exp(s / 3), y), auc)           # any increasing transform
+    perm = np.random.default_rng(0).permutation(len(s))
+    assert math.isclose(d2l.roc_auc(s[perm], y[perm]), auc)           # order of the examples
+
+
+def test_inputs_tensors_lists_bools_and_columns():
+    s, y = tied_data(8, 80, 7)
+    auc = d2l.roc_auc(s, y)
+    assert d2l.roc_auc(torch.tensor(s, dtype=torch.float32, requires_grad=True), torch.tensor(y)) == auc
+    assert d2l.roc_auc(s.tolist(), y.astype(bool).tolist()) == auc
+    assert d2l.roc_auc(s[:, None], y.astype(float)) == auc
+
+
+@pytest.mark.parametrize("scores,labels,message", [
+    ([0.1, 0.2, 0.3], [0, 0, 0], "at least one positive"),
+    ([0.1, 0.2, 0.3], [1, 1, 1], "at least one positive"),
+    ([], [], "at least one positive"),
+    ([0.1, 0.2, 0.3], [0, 1], "differ in size"),
+    ([0.1, float("nan"), 0.3], [0, 1, 1], "1 NaN or infinite"),
+    ([0.1, float("inf"), 0.3], [0, 1, 1], "NaN or infinite"),
+    ([0.1, 0.2, 0.3], [0, 1, 2], "labels must be 0"),
+])
+def test_errors(scores, labels, message):
+    for fn in (d2l.roc_curve, d2l.roc_auc):
+        with pytest.raises(ValueError, match=message):
+            fn(scores, labels)
+
+
+# ---------------------------------------------------------------- threshold_at_fpr
+@pytest.mark.parametrize("seed,n,levels", [(0, 1000, 10**6), (1, 97, 5), (2, 400, 30), (3, 20, 2)])
+def test_threshold_flags_at_most_fpr_and_is_the_lowest_such(seed, n, levels):
+    s = np.random.default_rng(seed).integers(0, levels, size=n).astype(np.float64)
+    for fpr in (0.0, 0.01, 0.05, 0.1, 0.29, 0.5, 0.99):
+        t = d2l.threshold_at_fpr(s, fpr)
+        allowed = math.floor(round(fpr * n, 9))
+        assert (s > t).sum() <= allowed
+        lower = s[s < t]   # any lower threshold among the scores flags too many
+        assert lower.size == 0 or (s > lower.max()).sum() > allowed
+        assert t in s
+
+
+def test_threshold_edge_cases():
+    s = np.arange(100.0)
+    assert d2l.threshold_at_fpr(s, 0.05) == 94.0            # flags 95..99
+    assert d2l.threshold_at_fpr(s, 0.29) == 70.0            # 0.29 * 100 is 28.999...: still 29 flagged
+    assert d2l.threshold_at_fpr(s, 0.0) == 99.0             # flags nothing
+    assert d2l.threshold_at_fpr(s, 1.0) == -math.inf        # flags everything
+    assert d2l.threshold_at_fpr([2.0, 2.0, 2.0, 2.0], 0.5) == 2.0   # ties: better none than all
+    assert d2l.threshold_at_fpr(torch.tensor([[3.0], [1.0], [2.0]]), 0.4) == 2.0
+    for bad in (-0.1, 1.5, float("nan"), True, "0.05", None):
+        with pytest.raises(ValueError, match="fpr"):
+            d2l.threshold_at_fpr(s, bad)
+    with pytest.raises(ValueError, match="empty"):
+        d2l.threshold_at_fpr([], 0.05)
+    with pytest.raises(ValueError, match="NaN"):
+        d2l.threshold_at_fpr([1.0, float("nan")], 0.05)
+
+
+# ---------------------------------------------------------------- the VAE
+def test_vae_shapes_and_parts():
+    torch.manual_seed(0)
+    net = d2l.VAE(784, hidden=(32,), latent_dim=3)
+    assert isinstance(net, d2l.MLPAutoencoder) and net.latent_dim == 3
+    x = torch.rand(5, 1, 28, 28)
+    mu, logvar = net.encode(x)
+    assert mu.shape == logvar.shape == (5, 3)
+    x_hat, mu2, logvar2 = net(x)
+    assert x_hat.shape == x.shape and ((0 <= x_hat) & (x_hat <= 1)).all()
+    assert torch.equal(mu, mu2) and torch.equal(logvar, logvar2)
+    assert net.decode(torch.zeros(4, 3)).shape == (4, 784)
+    assert net.sample(6).shape == (6, 784)
+    assert d2l.VAE(784, hidden=16, latent_dim=2)(torch.rand(2, 784))[0].shape == (2, 784)   # hidden=16: (16,)
+    with pytest.raises(ValueError):
+        d2l.VAE(784, hidden=(32,), latent_dim=0)
+
+
+def test_sample_is_reproducible_with_a_generator():
+    torch.manual_seed(0)
+    net = d2l.VAE(784, hidden=(16,), latent_dim=2)
+    a = net.sample(4, generator=torch.Generator().manual_seed(3))
+    b = net.sample(4, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+def test_reparameterize_is_differentiable_and_distributed_right():
+    mu = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    logvar = torch.tensor([0.0, -2.0, 1.0], dtype=torch.float64, requires_grad=True)
+    torch.manual_seed(0)
+    z = d2l.VAE.reparameterize(mu, logvar)
+    z.sum().backward()
+    torch.manual_seed(0)
+    eps = torch.randn(3, dtype=torch.float64)
+    assert torch.allclose(z, mu + torch.exp(0.5 * logvar) * eps)
+    assert torch.allclose(mu.grad, torch.ones(3, dtype=torch.float64))                 # dz/dmu = 1
+    assert torch.allclose(logvar.grad, 0.5 * torch.exp(0.5 * logvar) * eps)          # dz/dlogvar = sigma eps / 2
+    torch.manual_seed(1)
+    big = d2l.VAE.reparameterize(torch.full((200_000,), 3.0), torch.full((200_000,), math.log(4.0)))
+    assert abs(big.mean().item() - 3.0) < 0.02 and abs(big.std().item() - 2.0) < 0.02
+
+
+def test_elbo_terms():
+    torch.manual_seed(0)
+    net = d2l.VAE(784, hidden=(32,), latent_dim=4)
+    x = torch.rand(8, 784)
+    net.eval()
+    terms = d2l.VAE.elbo_terms(net, x, x)
+    assert set(terms) == {"loss", "recon", "kl"}
+    assert torch.isclose(terms["loss"], terms["recon"] + terms["kl"])
+    x_hat, mu, logvar = net(x)
+    recon = torch.nn.functional.binary_cross_entropy(x_hat, x, reduction="sum") / 8
+    assert torch.isclose(terms["recon"], recon, rtol=1e-5)
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).sum() / 8
+    assert torch.isclose(terms["kl"], kl, rtol=1e-5) and terms["kl"] >= 0
+
+
+def test_kl_is_zero_for_the_prior_itself():
+    net = d2l.VAE(784, hidden=(8,), latent_dim=2)
+    last = net.encoder[-1]
+    with torch.no_grad():   # an encoder that outputs mu = 0 and logvar = 0 for every image
+        last.weight.zero_()
+        last.bias.zero_()
+    terms = d2l.VAE.elbo_terms(net, torch.rand(5, 784), torch.rand(5, 784))
+    assert terms["kl"].item() == 0.0
+
+
+def test_eval_mode_is_deterministic_training_mode_samples():
+    torch.manual_seed(0)
+    net = d2l.VAE(784, hidden=(32,), latent_dim=2)
+    x = torch.rand(4, 784)
+    net.eval()
+    a, mu, _ = net(x)
+    b, _, _ = net(x)
+    assert torch.equal(a, b) and torch.equal(a, net.decode(mu))
+    net.train()
+    c, _, _ = net(x)
+    d, _, _ = net(x)
+    assert not torch.equal(c, d)
+
+
+def test_a_short_training_run_lowers_both_the_loss_and_logs_both_terms():
+    torch.manual_seed(0)
+    X = (torch.rand(256, 784) < torch.linspace(0.05, 0.6, 784)).float()   # Bernoulli pixels, a learnable mean
+    net = d2l.VAE(784, hidden=(32,), latent_dim=2)
+    hist = d2l.train_autoencoder(net, torch.optim.Adam(net.parameters(), lr=3e-3), X, epochs=4, batch_size=64,
+                                 loss=d2l.VAE.elbo_terms, val_data=X[:64], progress=False)
+    for key in ("train_loss", "train_recon", "train_kl", "val_loss", "val_recon", "val_kl"):
+        assert len(hist[key]) == 4 and all(math.isfinite(v) for v in hist[key]), key
+    assert hist["train_loss"][-1] < 0.9 * hist["train_loss"][0]
+    assert all(math.isclose(l, r + k, rel_tol=1e-4)
+               for l, r, k in zip(hist["train_loss"], hist["train_recon"], hist["train_kl"]))
+
+
+def test_a_nan_reconstruction_stops_training_with_the_clear_error():
+    torch.manual_seed(0)
+    net = d2l.VAE(784, hidden=(8,), latent_dim=2)
+    with torch.no_grad():
+        net.decoder[0].weight.fill_(float("nan"))
+    with pytest.raises(d2l.NonFiniteLossError):
+        d2l.train_autoencoder(net, torch.optim.Adam(net.parameters()), torch.rand(32, 784), epochs=1,
+                              batch_size=16, loss=d2l.VAE.elbo_terms, progress=False)
