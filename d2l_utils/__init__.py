@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .repro import num_threads, set_seed, try_gpu
+from .repro import num_threads, set_seed, synchronize, try_gpu
 from .data import (DATA_HUB, DataError, ImageData, data_dir, download, get_data_ch7, load_fashion_mnist,
                    load_mnist, minibatches, sha1sum)
 from .plotting import Animator, plot, set_axes, set_figsize, show_images, show_trace_2d, use_svg_display

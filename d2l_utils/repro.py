@@ -5,7 +5,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["set_seed", "try_gpu", "num_threads"]
+__all__ = ["set_seed", "try_gpu", "num_threads", "synchronize"]
 
 
 def set_seed(seed: int = 0) -> None:
@@ -28,3 +28,10 @@ def try_gpu(i: int = 0) -> torch.device:
 def num_threads() -> int:
     """The number of threads PyTorch uses for CPU kernels (printed results may depend on it)."""
     return torch.get_num_threads()
+
+
+def synchronize(device: torch.device | str | None = None) -> None:
+    """Wait until queued GPU work on `device` is done (a no-op on the CPU), so that a timer measures it."""
+    device = torch.device(device) if device is not None else try_gpu()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
