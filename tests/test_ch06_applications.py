@@ -227,3 +227,29 @@ def test_a_nan_reconstruction_stops_training_with_the_clear_error():
     with pytest.raises(d2l.NonFiniteLossError):
         d2l.train_autoencoder(net, torch.optim.Adam(net.parameters()), torch.rand(32, 784), epochs=1,
                               batch_size=16, loss=d2l.VAE.elbo_terms, progress=False)
+
+
+# ---------------------------------------------------------------- the notebook's versions equal d2l_utils'
+@pytest.mark.parametrize("seed, n, levels", [(0, 40, 5), (1, 200, 20), (2, 500, 1000)])
+def test_notebook_roc_equals_d2l(nb_defs, seed, n, levels):
+    # the defining cell goes on to use the lesson's scores: stand-ins for them
+    ns = nb_defs(STEM, "roc_curve", "roc_auc", preamble="scores, is_anomaly = np.array([0.2, 0.7]), np.array([0, 1])")
+    s, y = tied_data(seed, n, levels)
+    for a, b in zip(ns["roc_curve"](s, y), d2l.roc_curve(s, y)):
+        np.testing.assert_array_equal(a, b)
+    assert ns["roc_auc"](s, y) == d2l.roc_auc(s, y)
+    assert abs(ns["roc_auc"](s, y) - pairwise_auc(s, y)) < 1e-12
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_notebook_elbo_terms_equal_d2l(nb_defs, training):
+    ns = nb_defs(STEM, "reparameterize", "elbo_terms")
+    torch.manual_seed(0)
+    net = d2l.VAE(in_dim=16, hidden=(8,), latent_dim=2).double().train(training)
+    x = torch.rand(5, 16, dtype=torch.float64)
+    torch.manual_seed(1)
+    ours = ns["elbo_terms"](net, x, x)
+    torch.manual_seed(1)
+    theirs = d2l.VAE.elbo_terms(net, x, x)
+    for k in ("loss", "recon", "kl"):
+        torch.testing.assert_close(ours[k], theirs[k], rtol=1e-10, atol=1e-10)
