@@ -46,6 +46,16 @@ def test_try_gpu(monkeypatch):
     assert d2l.try_gpu(1) == torch.device("cuda:1") and d2l.try_gpu(2) == torch.device("cpu")
 
 
+def test_synchronize_waits_only_on_cuda(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: calls.append(device))
+    d2l.synchronize("cpu")
+    d2l.synchronize(torch.device("cpu"))
+    assert calls == []
+    d2l.synchronize("cuda:1")
+    assert calls == [torch.device("cuda:1")]
+
+
 # ---------------------------------------------------------------- plotting
 def test_set_figsize():
     d2l.set_figsize((4, 3))
