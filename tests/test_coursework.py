@@ -123,6 +123,11 @@ def test_exercises_are_well_formed(path):
         for t in e.tests:
             meta = nb.cells[t].metadata["nbgrader"]
             assert meta["points"] > 0 and meta.get("locked", False), cw.grade_id(nb.cells[t])
+    for i in section:   # a written answer is an nbgrader "manually graded answer": hidden from students, graded by hand
+        c = nb.cells[i]
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("**Answer"):
+            meta = c.metadata.get("nbgrader", {})
+            assert meta.get("solution") and meta.get("grade") and meta.get("points", 0) > 0, f"cell {i}: {meta}"
 
 
 # ---------------------------------------------------------------- every notebook: the student copy
@@ -152,12 +157,14 @@ def test_student_copy(path, student):
             assert b["outputs"] == [] and b["execution_count"] is None, f"cell {i}: outputs not cleared"
         assert "wrong_answer" not in json.dumps(b["metadata"])
         text = "".join(b["source"])
-        if cw.is_solution(cell):
-            assert text == cw.clear_solution(cell.source)[0]
-            secret += cw.solution_regions(cell.source)
+        if cw.is_solution(cell):   # a region becomes the stub; a solution cell without markers becomes the stub
+            stub = cw.CODE_STUB if a["cell_type"] == "code" else cw.TEXT_STUB
+            cleared, found = cw.clear_solution(cell.source, stub)
+            assert text == (cleared if found else stub)
+            secret += cw.solution_regions(cell.source) if found else [cell.source]
             wrong = (cell.metadata.get("d2l") or {}).get("wrong_answer")
             secret += [wrong] if wrong else []
-        if cw.is_grade(cell):
+        if cw.is_grade(cell) and not cw.is_solution(cell):
             assert text == cw.clear_hidden_tests(cell.source)[0]
             secret += cw.hidden_test_regions(cell.source)
         for marker in (cw.BEGIN_SOLUTION, cw.END_SOLUTION, cw.BEGIN_HIDDEN, cw.END_HIDDEN):
