@@ -127,28 +127,28 @@ def hidden_test_regions(source: str, where: str = "cell") -> list:
     return ["\n".join(lines[a + 1:b]) for a, b in _regions(lines, BEGIN_HIDDEN, END_HIDDEN, where)]
 
 
-def clear_solution(source: str, stub: str = CODE_STUB, where: str = "cell") -> tuple:
-    """Replace each solution region (markers included) by `stub`, indented like its BEGIN marker: (source, found)."""
+def _replace_regions(source: str, begin: str, end: str, where: str, fill) -> tuple:
+    """Replace each begin..end region (markers included) by the lines `fill(begin_line)`: (source, found)."""
     lines = source.split("\n")
-    regions = _regions(lines, BEGIN_SOLUTION, END_SOLUTION, where)
+    regions = _regions(lines, begin, end, where)
     out, pos = [], 0
     for a, b in regions:
-        out += lines[pos:a]
-        indent = lines[a][:len(lines[a]) - len(lines[a].lstrip())]
-        out += [indent + s for s in stub.split("\n")]
+        out += lines[pos:a] + fill(lines[a])
         pos = b + 1
     return "\n".join(out + lines[pos:]), bool(regions)
+
+
+def clear_solution(source: str, stub: str = CODE_STUB, where: str = "cell") -> tuple:
+    """Replace each solution region (markers included) by `stub`, indented like its BEGIN marker: (source, found)."""
+    def fill(marker: str) -> list:
+        indent = marker[:len(marker) - len(marker.lstrip())]
+        return [indent + s for s in stub.split("\n")]
+    return _replace_regions(source, BEGIN_SOLUTION, END_SOLUTION, where, fill)
 
 
 def clear_hidden_tests(source: str, where: str = "cell") -> tuple:
     """Remove each hidden-test region (markers included): (source, found)."""
-    lines = source.split("\n")
-    regions = _regions(lines, BEGIN_HIDDEN, END_HIDDEN, where)
-    out, pos = [], 0
-    for a, b in regions:
-        out += lines[pos:a]
-        pos = b + 1
-    return "\n".join(out + lines[pos:]), bool(regions)
+    return _replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, where, lambda marker: [])
 
 
 # ---------------------------------------------------------------- notebook structure

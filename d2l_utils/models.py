@@ -1,6 +1,5 @@
 """Models: an MLP builder, MLP and convolutional autoencoders, and a variational autoencoder built from them."""
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["mlp", "MLPAutoencoder", "ConvAutoencoder", "VAE"]
@@ -71,11 +70,12 @@ class ConvAutoencoder(nn.Module):
         return self.decode(self.encode(x)).view(x.shape)
 
 
-def _bce_sum(p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """F.binary_cross_entropy(p, x, reduction='sum') up to rounding, but a NaN in p gives NaN, not an error."""
+def _bce(p: torch.Tensor, x: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """F.binary_cross_entropy(p, x, reduction=...) ('mean' or 'sum') up to rounding, but NaN in p gives NaN, not an error."""
     def log(q):  # clamped at -100 like F.binary_cross_entropy; clamping q first keeps the gradient finite at q = 0
         return torch.log(q.clamp_min(1e-44)).clamp_min(-100)
-    return -torch.lerp(log(1 - p), log(p), x).sum()
+    terms = -torch.lerp(log(1 - p), log(p), x)
+    return terms.sum() if reduction == "sum" else terms.mean()
 
 
 class VAE(MLPAutoencoder):
@@ -113,6 +113,6 @@ class VAE(MLPAutoencoder):
     def elbo_terms(net: "VAE", x_in: torch.Tensor, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per-image reconstruction (Bernoulli, summed over pixels) and KL terms; 'loss' is their sum (-ELBO)."""
         x_hat, mu, logvar = net(x_in)
-        recon = _bce_sum(x_hat.flatten(1), x.flatten(1)) / len(x)
+        recon = _bce(x_hat.flatten(1), x.flatten(1), "sum") / len(x)
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
         return {"loss": recon + kl, "recon": recon, "kl": kl}

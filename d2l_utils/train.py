@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import minibatches
+from .models import _bce
 from .plotting import set_figsize
 
 __all__ = ["Timer", "Accumulator", "NonFiniteLossError", "check_finite", "train_2d", "linreg", "squared_loss",
@@ -164,13 +165,6 @@ def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams: dict, features, label
 
 
 # ---------------------------------------------------------------- autoencoders
-def _bce(p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Mean binary cross-entropy: F.binary_cross_entropy(p, x) up to rounding, but a NaN in p gives NaN, not an error."""
-    def log(q):  # clamped at -100 like F.binary_cross_entropy; clamping q first keeps the gradient finite at q = 0
-        return torch.log(q.clamp_min(1e-44)).clamp_min(-100)
-    return -torch.lerp(log(1 - p), log(p), x).mean()
-
-
 def _recon_loss(kind):
     if callable(kind):
         return kind

@@ -12,10 +12,9 @@ import torch
 from torch import nn
 
 import d2l_utils as d2l
+from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 
 STEM = "03_adagrad_concise"
-TIGHT = dict(rtol=1e-10, atol=1e-12)
-LOOSE = dict(rtol=1e-5, atol=1e-6)
 SHAPES = [(), (5,), (3, 4), (2, 3, 2, 2)]  # a scalar, a bias, a matrix, a conv kernel
 OPTIONS = [dict(lr=0.1), dict(lr=0.05, lr_decay=0.01), dict(lr=0.1, weight_decay=0.1),
            dict(lr=0.1, initial_accumulator_value=0.5), dict(lr=0.02, eps=1e-3),
@@ -28,57 +27,29 @@ def nb_class(nb_defs):
     return nb_defs(STEM, "AdaGrad")["AdaGrad"]
 
 
-def make_problem(seed: int, dtype=torch.float64):
-    """Random initial parameters and a smooth non-quadratic loss with step-dependent noise."""
-    gen = torch.Generator().manual_seed(seed)
-    init = [torch.randn(s, generator=gen, dtype=dtype) for s in SHAPES]
-    coef = [(torch.rand(s, generator=gen, dtype=dtype) * 3 + 0.1, torch.randn((30,) + s, generator=gen, dtype=dtype))
-            for s in SHAPES]
-
-    def loss(params, step):
-        return sum((a * p ** 2).sum() + 0.05 * (p ** 4).sum() + (n[step % 30] * p).sum() + torch.sin(p).sum()
-                   for p, (a, n) in zip(params, coef))
-    return init, loss
-
-
-def run(cls, kwargs, init, loss, steps=60, groups=None):
-    params = [t.clone().requires_grad_() for t in init]
-    opt = cls(groups(params) if groups else params, **kwargs)
-    for t in range(steps):
-        opt.zero_grad()
-        loss(params, t).backward()
-        opt.step()
-    return params
-
-
-def assert_same(a, b, tol):
-    for x, y in zip(a, b, strict=True):
-        torch.testing.assert_close(x.detach(), y.detach(), **tol)
-
-
 # ---------------------------------------------------------------- equality
 @pytest.mark.parametrize("kwargs", OPTIONS, ids=str)
 def test_d2l_adagrad_equals_torch(kwargs):
-    init, loss = make_problem(0)
-    assert_same(run(d2l.AdaGrad, kwargs, init, loss), run(torch.optim.Adagrad, kwargs, init, loss), TIGHT)
+    init, loss = make_problem(0, shapes=SHAPES)
+    assert_same(run_torch(d2l.AdaGrad, kwargs, init, loss), run_torch(torch.optim.Adagrad, kwargs, init, loss), TIGHT)
 
 
 @pytest.mark.parametrize("kwargs", OPTIONS, ids=str)
 def test_notebook_class_equals_d2l_and_torch(nb_class, kwargs):
-    init, loss = make_problem(1)
-    ours = run(nb_class, kwargs, init, loss)
-    assert_same(ours, run(d2l.AdaGrad, kwargs, init, loss), TIGHT)
-    assert_same(ours, run(torch.optim.Adagrad, kwargs, init, loss), TIGHT)
+    init, loss = make_problem(1, shapes=SHAPES)
+    ours = run_torch(nb_class, kwargs, init, loss)
+    assert_same(ours, run_torch(d2l.AdaGrad, kwargs, init, loss), TIGHT)
+    assert_same(ours, run_torch(torch.optim.Adagrad, kwargs, init, loss), TIGHT)
 
 
 @pytest.mark.parametrize("which", ["notebook", "d2l"])
 def test_float32_and_param_groups(nb_class, which):
     cls = nb_class if which == "notebook" else d2l.AdaGrad
-    init, loss = make_problem(2, dtype=torch.float32)
+    init, loss = make_problem(2, dtype=torch.float32, shapes=SHAPES)
     groups = lambda ps: [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.01, "lr_decay": 0.1}]  # noqa: E731
     kwargs = dict(lr=0.1, weight_decay=0.01)
-    assert_same(run(cls, kwargs, init, loss, 50, groups), run(torch.optim.Adagrad, kwargs, init, loss, 50, groups),
-                LOOSE)
+    assert_same(run_torch(cls, kwargs, init, loss, 50, groups),
+                run_torch(torch.optim.Adagrad, kwargs, init, loss, 50, groups), LOOSE)
 
 
 def test_first_step_is_lr_times_sign():
@@ -112,10 +83,10 @@ def test_closure_skip_and_complex():
 # ---------------------------------------------------------------- checkpoints
 def test_state_dict_round_trip_through_bytes():
     """Save mid-run to bytes, load with weights_only=True into fresh objects: identical to an uninterrupted run."""
-    init, loss = make_problem(3)
+    init, loss = make_problem(3, shapes=SHAPES)
     kwargs = dict(lr=0.1, lr_decay=0.05)
-    straight = run(d2l.AdaGrad, kwargs, init, loss, 40)
-    params = [t.clone().requires_grad_() for t in init]
+    straight = run_torch(d2l.AdaGrad, kwargs, init, loss, 40)
+    params = clones(init)
     opt = d2l.AdaGrad(params, **kwargs)
     for t in range(40):
         if t == 20:
@@ -134,10 +105,10 @@ def test_state_dict_round_trip_through_bytes():
 
 def test_torch_checkpoint_loads_into_d2l_adagrad():
     """torch.optim.Adagrad's state (step stored as a tensor) resumes in d2l.AdaGrad, lr_decay included."""
-    init, loss = make_problem(4)
+    init, loss = make_problem(4, shapes=SHAPES)
     kwargs = dict(lr=0.1, lr_decay=0.05)
-    straight = run(torch.optim.Adagrad, kwargs, init, loss, 30)
-    params = [t.clone().requires_grad_() for t in init]
+    straight = run_torch(torch.optim.Adagrad, kwargs, init, loss, 30)
+    params = clones(init)
     opt = torch.optim.Adagrad(params, **kwargs)
     for t in range(30):
         if t == 15:

@@ -10,11 +10,9 @@ import pytest
 import torch
 
 import d2l_utils as d2l
+from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 
 STEM = "04_rmsprop_adadelta_adam"
-TIGHT = dict(rtol=1e-10, atol=1e-12)
-LOOSE = dict(rtol=1e-5, atol=1e-6)
-SHAPES = [(3, 4), (4,), (2, 3, 2)]
 
 
 @pytest.fixture
@@ -26,28 +24,6 @@ def float64_default():
     torch.set_default_dtype(old)
 
 
-# ---------------------------------------------------------------- a random, non-quadratic problem
-def make_problem(seed: int, dtype=torch.float64, shapes=SHAPES):
-    """Random initial parameters and a smooth loss with parameter-dependent, non-trivial gradients."""
-    gen = torch.Generator().manual_seed(seed)
-    init = [torch.randn(s, generator=gen, dtype=dtype) for s in shapes]
-    coef = [(torch.rand(s, generator=gen, dtype=dtype) * 3 + 0.1, torch.randn(s, generator=gen, dtype=dtype))
-            for s in shapes]
-    noise = [torch.randn((40,) + s, generator=gen, dtype=dtype) * 0.3 for s in shapes]  # "minibatch" noise
-
-    def loss(params, step):
-        total = 0
-        for p, (a, b), n in zip(params, coef, noise):
-            total = total + (a * p ** 2).sum() + (b * p).sum() + 0.05 * (p ** 4).sum() \
-                + (n[step % 40] * p).sum() + torch.sin(p).sum()
-        return total
-    return init, loss
-
-
-def clones(init):
-    return [t.clone().requires_grad_() for t in init]
-
-
 def run_functional(fn, init_states, hyperparams: dict, init, loss, steps: int):
     params = clones(init)
     states = init_states(params)
@@ -57,21 +33,6 @@ def run_functional(fn, init_states, hyperparams: dict, init, loss, steps: int):
         loss(params, t).backward()
         fn(params, states, hyperparams)
     return params
-
-
-def run_torch(opt_cls, kwargs: dict, init, loss, steps: int, groups=None):
-    params = clones(init)
-    opt = opt_cls(groups(params) if groups else params, **kwargs)
-    for t in range(steps):
-        opt.zero_grad()
-        loss(params, t).backward()
-        opt.step()
-    return params
-
-
-def assert_same(ours, theirs, tol):
-    for p, q in zip(ours, theirs, strict=True):
-        torch.testing.assert_close(p.detach(), q.detach(), **tol)
 
 
 # ---------------------------------------------------------------- functional forms == torch.optim

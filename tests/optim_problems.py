@@ -1,0 +1,49 @@
+"""Random test problems for comparing optimizers with torch.optim (shared by the chapter 3 and 4 tests).
+
+Tolerances: float64 runs must agree to TIGHT (the two sides round differently only in the last bits), float32 runs
+to LOOSE.
+"""
+import torch
+
+TIGHT = dict(rtol=1e-10, atol=1e-12)
+LOOSE = dict(rtol=1e-5, atol=1e-6)
+SHAPES = [(3, 4), (4,), (2, 3, 2)]
+
+
+def make_problem(seed: int, dtype=torch.float64, shapes=SHAPES):
+    """Random initial parameters and a smooth loss with parameter-dependent, non-trivial gradients."""
+    gen = torch.Generator().manual_seed(seed)
+    init = [torch.randn(s, generator=gen, dtype=dtype) for s in shapes]
+    coef = [(torch.rand(s, generator=gen, dtype=dtype) * 3 + 0.1, torch.randn(s, generator=gen, dtype=dtype))
+            for s in shapes]
+    noise = [torch.randn((40,) + s, generator=gen, dtype=dtype) * 0.3 for s in shapes]  # "minibatch" noise
+
+    def loss(params, step):
+        total = 0
+        for p, (a, b), n in zip(params, coef, noise):
+            total = total + (a * p ** 2).sum() + (b * p).sum() + 0.05 * (p ** 4).sum() \
+                + (n[step % 40] * p).sum() + torch.sin(p).sum()
+        return total
+    return init, loss
+
+
+def clones(init):
+    """Fresh leaf copies of the initial parameters."""
+    return [t.clone().requires_grad_() for t in init]
+
+
+def run_torch(opt_cls, kwargs: dict, init, loss, steps: int = 60, groups=None):
+    """`steps` updates of a torch.optim-style optimizer class from `init`; returns the parameters."""
+    params = clones(init)
+    opt = opt_cls(groups(params) if groups else params, **kwargs)
+    for t in range(steps):
+        opt.zero_grad()
+        loss(params, t).backward()
+        opt.step()
+    return params
+
+
+def assert_same(ours, theirs, tol):
+    """Every parameter close within `tol` (TIGHT or LOOSE)."""
+    for p, q in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(p.detach(), q.detach(), **tol)
