@@ -5,8 +5,9 @@
 
 A coding exercise is a solution cell (cell metadata `nbgrader.solution: true`) whose answer lies between
 `### BEGIN SOLUTION` and `### END SOLUTION`, followed by a test cell (`nbgrader.grade: true`, `points`) of asserts
-with the checks students must not see between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`. An optional
-`d2l.wrong_answer` in the solution cell's metadata holds a deliberately wrong answer cell (the tests must reject it).
+with the checks students must not see between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`. Nothing about the answers lives in cell metadata (a release
+copies metadata as it is): the course's deliberately wrong answers, which the visible tests must reject, are kept
+beside the tests, in tests/wrong_answers/.
 
 The release does what nbgrader's ClearSolutions, ClearHiddenTests and ClearOutput preprocessors do, on the exercise
 cells only, and keeps every other cell as it is, outputs included. Grading executes each submission in a fresh kernel
@@ -46,10 +47,9 @@ class CourseworkError(ValueError):
 
 @dataclass
 class Exercise:
-    """A coding exercise: the index of its solution cell, of its test cells, and its wrong answer (or None)."""
+    """A coding exercise: the index of its solution cell and of its test cells."""
     solution: int
     tests: list
-    wrong_answer: str | None
 
 
 @dataclass
@@ -181,8 +181,7 @@ def coding_exercises(nb) -> list:
     found = []
     for i, c in enumerate(nb["cells"]):
         if c["cell_type"] == "code" and is_solution(c):
-            wrong = (c.get("metadata", {}).get("d2l") or {}).get("wrong_answer")
-            found.append(Exercise(i, [], wrong))
+            found.append(Exercise(i, []))
         elif _is_test(c) and found:
             found[-1].tests.append(i)
     return found
@@ -197,7 +196,8 @@ def check_notebook(nb, name: str = "notebook") -> list:
     """Check markers and nbgrader metadata (as nbgrader's assign does); return the coding exercises.
 
     Raises CourseworkError for unbalanced or malformed markers, solution regions outside solution cells, hidden
-    tests outside graded cells, a graded cell without a grade_id, or a grade_id used twice.
+    tests outside graded cells, a graded cell without a grade_id, a grade_id used twice, or an answer kept in cell
+    metadata (`d2l.wrong_answer`), which every release would copy.
     """
     seen = {}
     for i, c in enumerate(nb["cells"]):
@@ -209,6 +209,9 @@ def check_notebook(nb, name: str = "notebook") -> list:
                                                                      BEGIN_HIDDEN, END_HIDDEN):
                     raise CourseworkError(f"{where}: malformed marker on line {n + 1}: {line.strip()!r} "
                                           f"(write exactly '{BEGIN_SOLUTION}', '{BEGIN_HIDDEN}', ...)")
+        if "wrong_answer" in (c.get("metadata", {}).get("d2l") or {}):
+            raise CourseworkError(f"{where}: a wrong answer in the cell metadata would ship with every student copy; "
+                                  "keep it beside the tests (tests/wrong_answers/)")
         solutions = solution_regions(src, where)
         hidden = hidden_test_regions(src, where)
         if solutions and not is_solution(c):
@@ -239,8 +242,8 @@ def release_notebook(nb, name: str = "notebook"):
 
     Solution regions become `raise NotImplementedError()` (a markdown solution cell: 'YOUR ANSWER HERE'; a solution
     cell without markers: the stub alone), hidden tests are removed, the outputs and execution counts of every code
-    cell of the Exercises section and of every nbgrader cell are cleared, and the d2l.wrong_answer metadata is
-    dropped. Every other cell is kept as it is, outputs included.
+    cell of the Exercises section and of every nbgrader cell are cleared. Every other cell is kept as it is, outputs
+    included.
     """
     check_notebook(nb, name)
     out = copy.deepcopy(nb)
@@ -255,11 +258,6 @@ def release_notebook(nb, name: str = "notebook"):
             c["source"] = clear_hidden_tests(c["source"], where)[0]
         if i in section or is_solution(c) or is_grade(c):
             _clear_outputs(c)
-        d2l_meta = c.get("metadata", {}).get("d2l")
-        if isinstance(d2l_meta, dict) and "wrong_answer" in d2l_meta:
-            del d2l_meta["wrong_answer"]
-            if not d2l_meta:
-                del c["metadata"]["d2l"]
     return out
 
 

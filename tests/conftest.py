@@ -1,12 +1,20 @@
 """Shared test fixtures: paths, and the functions a notebook teaches (to compare with d2l_utils)."""
 import json
 import re
+import runpy
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+WRONG_ANSWERS = ROOT / "tests" / "wrong_answers"
+
+
+def wrong_answers(path: Path) -> dict:
+    """{solution grade_id: deliberately wrong cell source} for a notebook, from tests/wrong_answers/<stem>.py."""
+    file = WRONG_ANSWERS / f"{Path(path).stem}.py"
+    return runpy.run_path(str(file))["WRONG_ANSWERS"] if file.exists() else {}
 
 
 def notebook_code(path: Path) -> list[str]:

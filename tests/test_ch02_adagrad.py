@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import d2l_utils as d2l  # noqa: E402
+from conftest import wrong_answers  # noqa: E402
 
 STEM = "02_adagrad_from_scratch"
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / f"{STEM}.ipynb"
@@ -282,8 +283,7 @@ def test_exercises_pass_with_solutions_and_reject_wrong_answers():
     """Setup + exercises alone (no lesson variables): the solutions pass, each wrong answer fails its tests."""
     cells = _exercise_cells()
     assert _run(cells) == []
-    wrong = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"]["d2l"]["wrong_answer"]
-             for c in cells[1] if "d2l" in c["metadata"]}
+    wrong = wrong_answers(NOTEBOOK)
     assert len(wrong) >= 2
     for grade_id, src in wrong.items():
         assert _run(cells, {grade_id: src}) == [grade_id.replace("-solution", "-tests")], grade_id

@@ -2,8 +2,9 @@
 
 Runs over the fixture notebooks in tests/fixtures/coursework/ and over every chapter notebook (notebooks/0*.ipynb).
 Each notebook is executed in ONE kernel: first its student copy (setup cell + Exercises section), then, after
-`%reset -f`, the source: setup cell, and for each coding exercise its wrong answer + test cell (must fail), then its
-solution + test cell (must pass). Full-notebook grading runs on the fixtures and on the cheapest chapter only.
+`%reset -f`, the source: setup cell, and for each coding exercise its wrong answer (tests/wrong_answers/) + the
+visible part of its test cell (must fail: a student gets that feedback before grading), then its solution + test cell
+(must pass). Full-notebook grading runs on the fixtures and on the cheapest chapter only.
 """
 import csv
 import json
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from d2l_utils import coursework as cw
+
+from conftest import wrong_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "coursework"
@@ -57,22 +60,24 @@ def student(tmp_path_factory):
     return get
 
 
-def _mutation_cells(nb):
+def _mutation_cells(nb, path):
     """The source run: setup cell; per coding exercise wrong answer + tests, then solution + tests; other cells."""
     import nbformat
 
     new = nbformat.v4.new_code_cell
     cells = [new(nb.cells[cw.setup_index(nb)].source, metadata={"role": "setup"})]
     exercises = {e.solution: e for e in cw.coding_exercises(nb)}
+    wrong = wrong_answers(path)
     for i in cw.exercises_range(nb):
         c = nb.cells[i]
         if c.cell_type != "code" or i == cw.setup_index(nb):
             continue
         gid = cw.grade_id(c) or f"cell {i}"
         e = exercises.get(i)
-        if e is not None and e.wrong_answer is not None:
-            cells.append(new(e.wrong_answer, metadata={"role": "wrong", "gid": gid}))
-            cells += [new(nb.cells[t].source, metadata={"role": "test-wrong", "gid": gid}) for t in e.tests]
+        if e is not None and gid in wrong:
+            cells.append(new(wrong[gid], metadata={"role": "wrong", "gid": gid}))
+            cells += [new(cw.clear_hidden_tests(nb.cells[t].source)[0], metadata={"role": "test-wrong", "gid": gid})
+                      for t in e.tests]
         role = "solution" if cw.is_solution(c) else "test" if cw.is_grade(c) else "plain"
         cells.append(new(c.source, metadata={"role": role, "gid": gid}))
     return cells
@@ -94,7 +99,7 @@ def runs(student):
             new = nbformat.v4.new_code_cell
             cells = stu.cells + [new("%reset -f", metadata={"role": "reset"}),
                                  new(f"import os\nos.chdir({str(path.parent)!r})\ndel os", metadata={"role": "cd"})]
-            for c in _mutation_cells(src):
+            for c in _mutation_cells(src, path):
                 c.metadata["phase"] = "source"
                 cells.append(c)
             nb = nbformat.v4.new_notebook(cells=cells, metadata=src.metadata)
@@ -110,6 +115,8 @@ def runs(student):
 def test_exercises_are_well_formed(path):
     nb = _read(path)
     exercises = cw.check_notebook(nb, path.name)   # balanced markers, unique grade_ids, consistent metadata
+    wrong = wrong_answers(path)
+    assert set(wrong) <= {cw.grade_id(nb.cells[e.solution]) for e in exercises}, "a wrong answer for no exercise"
     assert len(exercises) >= 2, "a chapter has at least two autograded coding exercises"
     section = cw.exercises_range(nb)
     assert section.start > cw.setup_index(nb), "an Exercises section after the setup cell"
@@ -118,7 +125,7 @@ def test_exercises_are_well_formed(path):
         gid = cw.grade_id(sol)
         assert e.solution in section, f"{gid} lies outside the Exercises section"
         assert cw.solution_regions(sol.source), f"{gid}: no '### BEGIN SOLUTION' region"
-        assert e.wrong_answer, f"{gid}: no deliberately wrong answer (metadata d2l.wrong_answer)"
+        assert wrong.get(gid), f"{gid}: no deliberately wrong answer in tests/wrong_answers/{path.stem}.py"
         assert e.tests and e.tests[0] == e.solution + 1, f"{gid}: the test cell must follow the solution cell"
         for t in e.tests:
             meta = nb.cells[t].metadata["nbgrader"]
@@ -162,7 +169,7 @@ def test_student_copy(path, student):
             cleared, found = cw.clear_solution(cell.source, stub)
             assert text == (cleared if found else stub)
             secret += cw.solution_regions(cell.source) if found else [cell.source]
-            wrong = (cell.metadata.get("d2l") or {}).get("wrong_answer")
+            wrong = wrong_answers(path).get(cw.grade_id(cell))
             secret += [wrong] if wrong else []
         if cw.is_grade(cell) and not cw.is_solution(cell):
             assert text == cw.clear_hidden_tests(cell.source)[0]
@@ -226,7 +233,7 @@ def _tampered_submission(student, folder: Path) -> Path:
     src = _read(FIXTURE_NBS[0])
     nb = _read(student(FIXTURE_NBS[0]))
     ex1, ex2 = cw.coding_exercises(src)[:2]
-    nb.cells[ex1.solution].source = ex1.wrong_answer
+    nb.cells[ex1.solution].source = wrong_answers(FIXTURE_NBS[0])[cw.grade_id(src.cells[ex1.solution])]
     nb.cells[ex1.tests[0]].source = "pass"
     nb.cells[ex2.solution].source = "\n".join(cw.solution_regions(src.cells[ex2.solution].source))
     del nb.cells[ex2.tests[0]]

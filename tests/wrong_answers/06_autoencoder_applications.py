@@ -1,0 +1,12 @@
+"""Deliberately wrong answers to chapter 6's coding exercises (06_autoencoder_applications.ipynb).
+
+Keyed by the grade_id of the solution cell; each value replaces that whole cell. The visible tests of the exercise
+must reject every one (tests/test_coursework.py). They are kept here, outside the notebooks, so that no student copy
+(`make student` or nbgrader's generate_assignment) can carry them.
+"""
+
+WRONG_ANSWERS = {
+    'ch06-ex1-solution': "def kl_to_prior(mu, logvar):\n    '''KL(N(mu, exp(logvar)) || N(0, I)) of each row, summed over the last dimension; shape (n,).'''\n    # a plausible mistake: reading logvar as log(sigma), so that sigma^2 = exp(2 logvar)\n    return -0.5 * torch.sum(1 + 2 * logvar - mu ** 2 - torch.exp(2 * logvar), dim=-1)",
+    'ch06-ex2-solution': "def auc_from_ranks(scores, labels):\n    '''The AUC as the Mann-Whitney statistic, with average ranks for tied scores.'''\n    s = np.asarray(scores, dtype=np.float64)\n    y = np.asarray(labels).astype(bool)\n    ranks = np.argsort(np.argsort(s)) + 1.0       # a plausible mistake: ties get distinct ranks\n    n1, n0 = y.sum(), (~y).sum()\n    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))",
+    'ch06-ex3-solution': "def salt_and_pepper(x, p, generator=None):\n    '''x with a fraction p of its entries set to 0 or 1 at random (half each).'''\n    # a plausible mistake: pepper only (every hit pixel becomes 0), as in masking noise\n    hit = torch.rand(x.shape, generator=generator) < p\n    return x.masked_fill(hit.to(x.device), 0.0)",
+}
