@@ -1,4 +1,5 @@
-"""Training loops: timers, the d2l chapter-7 trainers (2-D, scratch, concise) and the autoencoder trainer."""
+"""Training loops: timers, the d2l chapter-7 trainers (2-D, scratch, concise), the autoencoder trainer, and `race`
+(a fair comparison of optimizers: a grid per optimizer chosen on held-out data, several seeds)."""
 import math
 import time
 from typing import Callable
@@ -14,7 +15,7 @@ from .models import _bce
 from .plotting import set_figsize
 
 __all__ = ["Timer", "Accumulator", "NonFiniteLossError", "check_finite", "train_2d", "linreg", "squared_loss",
-           "train_ch7", "train_pytorch_ch7", "train_autoencoder"]
+           "train_ch7", "train_pytorch_ch7", "train_autoencoder", "Race", "race"]
 
 
 class Timer:
@@ -263,3 +264,71 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
     if val_data is None:
         del history["val_loss"]
     return history
+
+
+# ---------------------------------------------------------------- fair comparisons
+class Race:
+    """The outcome of `race`: grid results, the chosen rates, and the runs at those rates for every seed."""
+
+    def __init__(self, grids: dict, grid: dict, chosen: dict, runs: dict, seeds: tuple, metric: str):
+        self.grids, self.grid, self.chosen, self.runs, self.seeds, self.metric = grids, grid, chosen, runs, seeds, metric
+
+    def scores(self, name: str, key: str | None = None) -> np.ndarray:
+        """The held-out score (`key`, default the race's test metric) of `name` at its chosen rate, one per seed."""
+        return np.array([float(r[key or self.metric]) for r in self.runs[name]])
+
+    def beats(self, a: str, b: str, key: str | None = None) -> bool:
+        """True when `a` scores lower than `b` on every seed (seed by seed: same data order, same initialization)."""
+        return bool(np.all(self.scores(a, key) < self.scores(b, key)))
+
+    def inside_grid(self, name: str) -> bool:
+        """True when the chosen rate is neither the smallest nor the largest of its grid (else widen the grid)."""
+        lrs = sorted(self.grids[name])
+        return lrs[0] < self.chosen[name] < lrs[-1]
+
+    def grid_table(self, key: str = "val") -> str:
+        """One line per optimizer: the tuning score of every rate of its grid, the chosen one marked with *."""
+        lines = []
+        for name, lrs in self.grids.items():
+            cells = [f"lr {lr:<7g}{_mean_score(self.grid[name][lr], key):8.4f}{' *' if lr == self.chosen[name] else '  '}"
+                     for lr in lrs]
+            lines.append(f"{name:<10}" + "  ".join(cells))
+        return "\n".join(lines)
+
+    def table(self, key: str | None = None) -> str:
+        """One line per optimizer: chosen rate, then mean (min–max) over the seeds of the held-out score."""
+        key = key or self.metric
+        lines = [f"{'optimizer':<10}{'lr':>8}  {key} mean (min–max) over seeds {list(self.seeds)}"]
+        for name in self.grids:
+            s = self.scores(name, key)
+            lines.append(f"{name:<10}{self.chosen[name]:>8g}  {s.mean():.4f} ({s.min():.4f}–{s.max():.4f})")
+        return "\n".join(lines)
+
+
+def _mean_score(results: list, key: str) -> float:
+    vals = [float(r[key]) for r in results]
+    return float(np.mean(vals)) if all(math.isfinite(v) for v in vals) else math.inf
+
+
+def race(run: Callable, grids: dict, seeds=(0, 1, 2), tune_seeds=(0,), tune_key: str = "val",
+         metric: str = "test") -> Race:
+    """Compare optimizers fairly: each gets its own learning-rate grid, the rate is chosen on held-out data, and the
+    chosen rate is then run with every seed.
+
+    `run(name, lr, seed)` trains one model and returns a dict with at least `tune_key` (the score used for choosing,
+    on validation data; lower is better; non-finite counts as worst) and `metric` (the score reported, on data not
+    used for choosing). The rate of each optimizer is the one with the lowest mean `tune_key` over `tune_seeds`;
+    runs made while tuning are reused for those seeds.
+    """
+    seeds, tune_seeds = tuple(seeds), tuple(tune_seeds)
+    if len(seeds) < 1 or not set(tune_seeds) <= set(seeds):
+        raise ValueError(f"tune_seeds {tune_seeds} must be a subset of seeds {seeds}")
+    grid, chosen, runs = {}, {}, {}
+    for name, lrs in grids.items():
+        if not lrs:
+            raise ValueError(f"empty learning-rate grid for {name!r}")
+        grid[name] = {lr: [run(name, lr, s) for s in tune_seeds] for lr in lrs}
+        chosen[name] = min(lrs, key=lambda lr: _mean_score(grid[name][lr], tune_key))
+        done = dict(zip(tune_seeds, grid[name][chosen[name]]))
+        runs[name] = [done[s] if s in done else run(name, chosen[name], s) for s in seeds]
+    return Race(dict(grids), grid, chosen, runs, seeds, metric)
