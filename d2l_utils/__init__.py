@@ -16,6 +16,7 @@ from .optim import (Adam, AdaGrad, RMSProp, adadelta, adagrad, adagrad_2d, adam,
 from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, linreg, race, squared_loss,
                     train_2d, train_autoencoder, train_ch7, train_pytorch_ch7)
 from .train import sgd_linreg_runs, train_ch7_timed
+from .optim import add_to_class, supports_fused
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
 from .metrics import roc_auc, roc_curve, threshold_at_fpr
 
