@@ -207,7 +207,7 @@ def sgd_linreg_runs(features, labels, lrs, seeds=(0,), num_epochs: int = 3, ever
         raise ValueError(f"Invalid num_epochs: {num_epochs!r} (must be a positive int)")
     X = torch.cat([features, torch.ones(len(features), 1, device=features.device)], 1).double()
     y = labels.double().reshape(-1)
-    n, steps, runs = len(X), num_epochs * len(X), len(lrs) * len(seeds)
+    n, steps = len(X), num_epochs * len(X)
     w0, order = [], []
     for s in seeds:
         gen = torch.Generator().manual_seed(s)

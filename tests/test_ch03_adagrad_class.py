@@ -10,10 +10,10 @@ import re
 import pytest
 import torch
 from matplotlib import pyplot as plt
+from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 from torch import nn
 
 import d2l_utils as d2l
-from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 
 STEM = "03_adagrad_concise"
 SHAPES = [(), (5,), (3, 4), (2, 3, 2, 2)]  # a scalar, a bias, a matrix, a conv kernel
