@@ -91,3 +91,33 @@ def test_sgd_linreg_runs_matches_the_least_squares_floor(airfoil):
     assert math.isclose(runs[0, 0, 0].item(), runs[1, 0, 0].item())   # same start for the same seed
     with pytest.raises(ValueError, match="num_epochs"):
         d2l.sgd_linreg_runs(features, labels, [0.1], num_epochs=0)
+
+
+def _prose_code(stem: str) -> dict:
+    """Run the ```python blocks of a notebook's markdown (code shown in the prose); return what they define."""
+    import json
+    import re
+    from pathlib import Path
+    nb = json.loads((Path(__file__).parent.parent / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    ns = {"torch": torch, "d2l": d2l}
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for block in re.findall(r"```python\n(.*?)```", "".join(cell["source"]), re.S):
+                exec(block, ns)
+    return ns
+
+
+def test_code_in_chapter_1_prose_computes_what_the_helpers_compute():
+    ns = _prose_code("01_fixed_learning_rates")
+    for eta in (0.4, 0.6):
+        ours, theirs = ns["gd_2d"](eta), d2l.gd_2d(eta)
+        for point in [(-5.0, -2.0, 0, 0), (1.5, 0.25, 3.0, 7.0)]:
+            assert ours(*point) == theirs(*point)
+    a = [torch.randn(3, 2, requires_grad=True), torch.randn(2, requires_grad=True)]
+    b = [p.detach().clone().requires_grad_() for p in a]
+    for p, q in zip(a, b):
+        p.grad = torch.randn_like(p)
+        q.grad = p.grad.clone()
+    ns["sgd"](a, None, {"lr": 0.3})
+    d2l.sgd(b, None, {"lr": 0.3})
+    assert all(torch.equal(p, q) for p, q in zip(a, b))
