@@ -17,6 +17,8 @@ from .optim import (Adam, AdaGrad, RMSProp, adadelta, adagrad, adagrad_2d, adam,
                     init_rmsprop_states, momentum_2d, rmsprop, rmsprop_2d, sgd, sgd_momentum)
 from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, linreg, race, squared_loss,
                     train_2d, train_autoencoder, train_ch7, train_pytorch_ch7)
+from .train import sgd_linreg_runs, train_ch7_timed
+from .optim import add_to_class, supports_fused
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
 from .metrics import roc_auc, roc_curve, threshold_at_fpr
 from .d2l_ai import (abs, arange, argmax, astype, batch_matmul, concat, cos, cosh, evaluate_loss, exp, expand_dims,
