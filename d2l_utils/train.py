@@ -87,14 +87,14 @@ def train_2d(trainer, steps: int = 20, f_grad=None, *, start: tuple = (-5, -2), 
         raise ValueError(f"Invalid steps: {steps!r} (must be a positive int)")
     x1, x2, s1, s2 = *start, 0, 0
     results = [(x1, x2, s1, s2) if states else (x1, x2)]
-    for i in range(steps):
+    for _ in range(steps):
         if f_grad:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2, f_grad)
         else:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2)
         results.append((x1, x2, s1, s2) if states else (x1, x2))
     if verbose:
-        print('epoch %d, x1 %f, x2 %f' % (i + 1, x1, x2))
+        print('epoch %d, x1 %f, x2 %f' % (steps, x1, x2))
     return results
 
 

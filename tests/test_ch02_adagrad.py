@@ -11,9 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from conftest import notebook_defs, wrong_answers  # noqa: E402
 
 import d2l_utils as d2l  # noqa: E402
-from conftest import notebook_defs, wrong_answers  # noqa: E402
 
 STEM = "02_adagrad_from_scratch"
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / f"{STEM}.ipynb"
@@ -215,7 +215,8 @@ def test_answer_1_power():
             return x1 - eta * g1 / (s1 + 1e-6) ** p, x2 - eta * g2 / (s2 + 1e-6) ** p, s1, s2
         return step
     half, quarter = (d2l.train_2d(power(0.4, p), verbose=False) for p in (0.5, 0.25))
-    assert d2l.f_2d(*quarter[-1]) == pytest.approx(0.27, abs=0.005) and d2l.f_2d(*half[-1]) == pytest.approx(0.62, abs=0.005)
+    assert d2l.f_2d(*quarter[-1]) == pytest.approx(0.27, abs=0.005)
+    assert d2l.f_2d(*half[-1]) == pytest.approx(0.62, abs=0.005)
     assert quarter[-1] == pytest.approx((-1.64, 0.0), abs=0.005)
     scaled = d2l.train_2d(power(0.4, 0.25, grad=lambda x1, x2: (0.2 * x1, 400 * x2)), verbose=False)
     assert scaled[1][1] == pytest.approx(9.3, abs=0.05) and quarter[1][1] == pytest.approx(-0.87, abs=0.005)
