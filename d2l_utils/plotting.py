@@ -188,13 +188,24 @@ def trace_figure(trainer, f, steps: int = 20, start=(-5.0, -2.0), title: str = "
     return fig
 
 
+def _png(fig):
+    """`fig` as a PNG image: JupyterLab shows PNG also in a notebook it does not trust (SVG only in trusted ones)."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    return Image(data=buf.getvalue(), format="png", width=round(fig.get_figwidth() * 100))
+
+
 def explore_2d(make_trainer, f, controls: dict, *, steps: int = 20, max_steps: int = 50, start=(-5.0, -2.0),
                title: str | None = None, x1lim=(-5.5, 1.0), x2lim=(-3.0, 1.0)) -> None:
     """Show the trace of `make_trainer(**values)` with a control for each `controls[name] = (options, initial)`
     and a steps slider.
 
-    The figure of the initial values is an ordinary output (a reader who has not run the notebook sees it); in a
-    live notebook the controls redraw it in place. `title` formats the values, e.g. '{method}, η = {eta:g}'.
+    The figure of the initial values is an ordinary PNG output (a reader who has not run the notebook sees it, also
+    in a notebook that is not trusted); in a live notebook the controls redraw it in place. `title` formats the values, e.g. '{method}, η = {eta:g}'.
     """
     import ipywidgets as widgets
     from IPython.display import display
@@ -211,8 +222,8 @@ def explore_2d(make_trainer, f, controls: dict, *, steps: int = 20, max_steps: i
 
     def figure():
         values = {name: w.value for name, w in widgets_.items() if name != "steps"}
-        return trace_figure(make_trainer(**values), f, widgets_["steps"].value, start, title.format(**values),
-                            x1lim, x2lim)
+        return _png(trace_figure(make_trainer(**values), f, widgets_["steps"].value, start, title.format(**values),
+                                 x1lim, x2lim))
 
     box = widgets.HBox(list(widgets_.values()), layout=widgets.Layout(flex_flow="row wrap"))
     bundle = box._repr_mimebundle_()

@@ -319,18 +319,28 @@ def test_explorer_shows_its_initial_figure_and_redraws(monkeypatch):
         shown.append((obj, raw))
         return Handle() if display_id else None
 
+    figures = []
+
+    def trace_figure(*args):
+        figures.append(original(*args))
+        return figures[-1]
+
+    original = d2l.plotting.trace_figure
     monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(d2l.plotting, "trace_figure", trace_figure)
     notebook_defs(NOTEBOOK, "adagrad_2d", "make_trainer")     # runs the explorer cell, which defines make_trainer
-    (controls, raw), (fig, _) = shown
+    (controls, raw), (image, _) = shown
     assert raw and controls["text/plain"].startswith("[controls: method, η, ε, steps")
-    assert fig.axes[0].get_title() == "AdaGrad, η = 0.4: x = (-2.383, -0.159), f = 0.62"
+    assert isinstance(image, IPython.display.Image) and image.data.startswith(b"\x89PNG")   # shown when untrusted
+    assert figures[0].axes[0].get_title() == "AdaGrad, η = 0.4: x = (-2.383, -0.159), f = 0.62"
     from ipywidgets.widgets.widget import _instances
     box = _instances[controls["application/vnd.jupyter.widget-view+json"]["model_id"]]
     sliders = {w.description: w for w in box.children}
     assert list(sliders) == ["method", "η", "ε", "steps"]
     assert sliders["η"].value == 0.4 and sliders["ε"].value == 1e-6 and sliders["steps"].value == 20
     sliders["η"].value = 2
-    assert updates[-1].axes[0].get_title() == "AdaGrad, η = 2: x = (-0.002, -0.000), f = 5.3e-07"
+    assert isinstance(updates[-1], IPython.display.Image) and len(figures) == 2
+    assert figures[-1].axes[0].get_title() == "AdaGrad, η = 2: x = (-0.002, -0.000), f = 5.3e-07"
 
 
 # ------------------------------------------------------------------ the worked examples
