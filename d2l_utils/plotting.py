@@ -205,7 +205,8 @@ def explore_2d(make_trainer, f, controls: dict, *, steps: int = 20, max_steps: i
     and a steps slider.
 
     The figure of the initial values is an ordinary PNG output (a reader who has not run the notebook sees it, also
-    in a notebook that is not trusted); in a live notebook the controls redraw it in place. `title` formats the values, e.g. '{method}, η = {eta:g}'.
+    in a notebook that is not trusted); in a live notebook the controls redraw it in place. `title` formats the
+    values, e.g. '{method}, η = {eta:g}'.
     """
     import ipywidgets as widgets
     from IPython.display import display
