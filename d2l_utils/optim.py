@@ -95,7 +95,7 @@ def _denom(s: torch.Tensor, eps: float, eps_inside: bool) -> torch.Tensor:
 
 
 def adagrad(params, states, hyperparams: dict) -> None:
-    """AdaGrad: s += g*g; p -= lr g / sqrt(s + eps) (eps=1e-6 inside the root as in d2l; eps_inside=False for torch's)."""
+    """AdaGrad: s += g*g; p -= lr g / sqrt(s + eps) (eps=1e-6 inside the root, as in d2l; eps_inside=False: torch's)."""
     lr = _hp(hyperparams, "lr")
     eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
     inside = hyperparams.get("eps_inside", True)

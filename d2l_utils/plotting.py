@@ -5,6 +5,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 
 __all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_trace_2d", "show_images", "Animator",
            "trace_figure", "explore_2d"]
@@ -169,16 +170,14 @@ _SYMBOLS = {"eta": "η", "eps": "ε", "gamma": "γ", "beta": "β", "beta1": "β1
 
 
 def trace_figure(trainer, f, steps: int = 20, start=(-5.0, -2.0), title: str = "", x1lim=(-5.5, 1.0),
-                 x2lim=(-3.0, 1.0)):
+                 x2lim=(-3.0, 1.0)) -> Figure:
     """A new Figure: the path of `trainer` from `start` over the contours of `f`; the title ends with the last point
     and its value of `f` (or 'diverged')."""
-    from matplotlib.figure import Figure  # not pyplot: the figure is shown only where it is displayed
-
-    from .train import train_2d
+    from .train import train_2d  # here: train imports this module
     points = train_2d(trainer, steps, start=start, verbose=False)
     x1, x2 = points[-1]
     clipped = [(min(max(a, -1e3), 1e3), min(max(b, -1e3), 1e3)) for a, b in points]  # a diverging run stays drawable
-    fig = Figure(figsize=(4.5, 3), layout="constrained")
+    fig = Figure(figsize=(4.5, 3), layout="constrained")  # not pyplot's: shown only where it is displayed
     ax = fig.subplots()
     show_trace_2d(f, clipped, ax=ax, x1lim=x1lim, x2lim=x2lim)
     ax.set(xlim=x1lim, ylim=x2lim)
