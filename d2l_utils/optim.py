@@ -55,6 +55,15 @@ def _zeros(spec) -> list[torch.Tensor]:
     return [torch.zeros_like(s) if isinstance(s, torch.Tensor) else torch.zeros(s) for s in spec]
 
 
+def _paired(params, states) -> tuple[list, list]:
+    """`params` and `states` as lists of the same length, checked before anything is updated."""
+    params, states = list(params), list(states)
+    if len(params) != len(states):
+        raise ValueError(f"Invalid states: {len(states)} state(s) for {len(params)} parameter(s) "
+                         f"(one state per parameter, in the same order; create them with the matching init function)")
+    return params, states
+
+
 def sgd(params, states, hyperparams: dict) -> None:
     """Minibatch SGD: p -= lr * g."""
     lr = _hp(hyperparams, "lr")
@@ -87,12 +96,13 @@ def _denom(s: torch.Tensor, eps: float, eps_inside: bool) -> torch.Tensor:
 
 
 def adagrad(params, states, hyperparams: dict) -> None:
-    """AdaGrad: s += g*g; p -= lr g / sqrt(s + eps) (eps=1e-6 inside the root as in d2l; eps_inside=False for torch's)."""
+    """AdaGrad: s += g*g; p -= lr g / sqrt(s + eps) (eps=1e-6 inside the root, as in d2l; eps_inside=False: torch's)."""
     lr = _hp(hyperparams, "lr")
     eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
     inside = hyperparams.get("eps_inside", True)
+    params, states = _paired(params, states)
     with torch.no_grad():
-        for p, s in zip(params, states):
+        for p, s in zip(params, states, strict=True):
             s.addcmul_(p.grad, p.grad)
             p.sub_(lr * p.grad / _denom(s, eps, inside))
 

@@ -78,17 +78,24 @@ def check_finite(loss: float, where: str, hint: str = "") -> None:
 
 
 # ---------------------------------------------------------------- 2-D
-def train_2d(trainer, steps: int = 20, f_grad=None) -> list[tuple[float, float]]:
-    """Run a 2-D optimizer from (x1, x2) = (-5, -2) with states 0; print the last point, return all steps + 1."""
-    x1, x2, s1, s2 = -5, -2, 0, 0
-    results = [(x1, x2)]
-    for i in range(steps):
+def train_2d(trainer, steps: int = 20, f_grad=None, *, start: tuple = (-5, -2), verbose: bool = True,
+             states: bool = False) -> list[tuple]:
+    """Run a 2-D optimizer from `start` (the book's (-5, -2)) with states 0; print the last point, return all steps + 1.
+
+    `verbose=False` prints nothing; `states=True` returns (x1, x2, s1, s2) after every step instead of (x1, x2).
+    """
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"Invalid steps: {steps!r} (must be a positive int)")
+    x1, x2, s1, s2 = *start, 0, 0
+    results = [(x1, x2, s1, s2) if states else (x1, x2)]
+    for _ in range(steps):
         if f_grad:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2, f_grad)
         else:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2)
-        results.append((x1, x2))
-    print('epoch %d, x1 %f, x2 %f' % (i + 1, x1, x2))
+        results.append((x1, x2, s1, s2) if states else (x1, x2))
+    if verbose:
+        print('epoch %d, x1 %f, x2 %f' % (steps, x1, x2))
     return results
 
 
