@@ -23,6 +23,7 @@ from .data import DATA_HUB, DATA_URL, download
 from .plotting import Animator, plot, set_axes, set_figsize, show_images, show_trace_2d, use_svg_display
 from .repro import try_gpu
 from .train import Accumulator, Timer, linreg, squared_loss
+from .train import train_2d as _train_2d_port
 
 __all__ = [
     # helpers of the book's optimization chapter
@@ -41,12 +42,8 @@ __all__ = [
 # ---------------------------------------------------------------- 2-D traces (section gd)
 def train_2d(trainer, steps: int = 20, f_grad=None) -> list[tuple]:
     """Run a 2-D optimizer from (-5, -2) with states 0; print `epoch N, x1: ..., x2: ...`; return every point."""
-    x1, x2, s1, s2 = -5, -2, 0, 0
-    results = [(x1, x2)]
-    for _ in range(steps):
-        state = trainer(x1, x2, s1, s2, f_grad) if f_grad else trainer(x1, x2, s1, s2)
-        x1, x2, s1, s2 = state
-        results.append((x1, x2))
+    results = _train_2d_port(trainer, steps, f_grad, verbose=False)
+    x1, x2 = results[-1]
     print(f'epoch {steps}, x1: {float(x1):f}, x2: {float(x2):f}')
     return results
 
