@@ -12,14 +12,18 @@ __all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_trace_2d"
 
 
 def use_svg_display() -> None:
-    """Show figures as SVG in Jupyter, with stable ids so stored notebooks diff cleanly."""
+    """Show figures as SVG in Jupyter, with stable ids so stored notebooks diff cleanly, and a PNG copy beside each.
+
+    JupyterLab does not render the SVG of a notebook it does not trust (a fresh clone, a download), so each figure
+    also carries a PNG, which it shows instead; nbviewer, GitHub and a trusted JupyterLab show the SVG.
+    """
     try:
         from matplotlib_inline import backend_inline
     except ImportError:  # plain Python: nothing to configure
         return
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # no timestamp in the SVG metadata
     plt.rcParams["svg.hashsalt"] = "d2l"  # deterministic element ids
-    backend_inline.set_matplotlib_formats("svg")
+    backend_inline.set_matplotlib_formats("svg", "png")
 
 
 def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
