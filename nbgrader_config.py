@@ -11,16 +11,13 @@ cell metadata is refused. Everything else is nbgrader's default.
 """
 import os
 
-from nbgrader.converters import GenerateAssignment
-from nbgrader.preprocessors import ClearOutput
-
-from d2l_utils.coursework import CODE_STUB, ClearExerciseOutput
+from d2l_utils.coursework import CODE_STUB, nbgrader_generate_preprocessors
 
 c = get_config()  # noqa: F821 (defined by the program that loads this file)
 
-# generate_assignment: clear the outputs of the exercises only, not of the whole notebook (nbgrader's ClearOutput).
-c.GenerateAssignment.preprocessors = [ClearExerciseOutput if p is ClearOutput else p
-                                      for p in GenerateAssignment.class_traits()["preprocessors"].default()]
+# generate_assignment: nbgrader's steps, with its ClearOutput (which clears every output) replaced by
+# d2l_utils.coursework.ClearExerciseOutput (which clears the outputs of the exercises only).
+c.GenerateAssignment.preprocessors = nbgrader_generate_preprocessors()
 # The same stub as `make student`, at the indentation of the solution region.
 c.ClearSolutions.code_stub = {"python": CODE_STUB}
 

@@ -656,14 +656,15 @@ def _nbgrader_preprocessor():
             check_notebook(nb, (resources.get("metadata") or {}).get("name") or "notebook")
             return clear_exercise_outputs(nb), resources
 
-    ClearExerciseOutput.__module__ = __name__
+    ClearExerciseOutput.__module__, ClearExerciseOutput.__qualname__ = __name__, "ClearExerciseOutput"
     return ClearExerciseOutput
 
 
 def __getattr__(name: str):
     """`ClearExerciseOutput`, the nbgrader preprocessor, is built on first use (nbgrader is needed only then)."""
     if name == "ClearExerciseOutput":
-        globals()[name] = _nbgrader_preprocessor()
+        if name not in globals():
+            globals()[name] = _nbgrader_preprocessor()
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
