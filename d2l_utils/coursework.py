@@ -443,10 +443,11 @@ def learner(src_dir, dest_dir) -> list:
         if status == "kept" and offered.get(rel) != h:   # the course changed since it was last offered
             beside = update_path(rel_path).as_posix()
             if place(beside, data) == "kept":
-                status = "blocked"
+                status = "blocked"   # not recorded as offered: reported again at every run until resolved
             else:
                 update = dest / beside
-        offered[rel] = h
+        if status != "blocked":
+            offered[rel] = h
         results.append(LearnerFile(dest / rel_path, status, update))
     dest.mkdir(parents=True, exist_ok=True)
     _write_atomic(manifest_path, (json.dumps({"source": str(src), "written": written, "offered": offered},
