@@ -2,6 +2,7 @@
 
     python -m d2l_utils.coursework release SRC_DIR OUT_DIR
     python -m d2l_utils.coursework learner SRC_DIR DEST_DIR
+    python -m d2l_utils.coursework study-time NOTEBOOK...
     python -m d2l_utils.coursework grade [--source DIR] [--exercises-only] [--timeout S] [--csv FILE] DIR_OR_FILES...
 
 A coding exercise is a solution cell (cell metadata `nbgrader.solution: true`) whose answer lies between
@@ -35,7 +36,7 @@ __all__ = ["CourseworkError", "Exercise", "CellResult", "Score", "BEGIN_SOLUTION
            "coding_exercises", "check_notebook", "release_notebook", "release", "exercise_notebook",
            "run_notebook", "grade_notebook", "grade", "format_table", "clear_exercise_outputs", "MANIFEST",
            "LearnerFile", "learner_notebook", "update_path", "learner", "format_learner",
-           "nbgrader_generate_preprocessors", "main"]
+           "nbgrader_generate_preprocessors", "StudyTime", "study_time", "format_study_times", "main"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -644,6 +645,65 @@ def format_table(scores: list) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- study time
+READING_WPM, CODE_LINES_PER_MIN = 120, 15   # technical prose with formulas; code read, run and looked at
+CODING_MIN, WRITTEN_MIN = 15, 7             # one coding exercise, one written answer
+
+
+@dataclass
+class StudyTime:
+    """The estimated minutes a chapter takes to study: its lesson and its exercises."""
+    words: int
+    code_lines: int
+    coding: int
+    written: int
+
+    @property
+    def lesson(self) -> float:
+        """Minutes for the lesson: prose at READING_WPM words and code at CODE_LINES_PER_MIN lines per minute."""
+        return self.words / READING_WPM + self.code_lines / CODE_LINES_PER_MIN
+
+    @property
+    def exercises(self) -> float:
+        """Minutes for the exercises: CODING_MIN per coding exercise, WRITTEN_MIN per written answer."""
+        return self.coding * CODING_MIN + self.written * WRITTEN_MIN
+
+
+def study_time(nb) -> StudyTime:
+    """Count what a learner reads, runs and answers in a chapter (the Exercises section's prompts and written answers
+    count as exercises, not as reading)."""
+    section = exercises_range(nb)
+    words = lines = 0
+    for i, c in enumerate(nb["cells"]):
+        if i in section:
+            continue
+        if c["cell_type"] == "markdown":
+            words += len(c["source"].split())
+        elif c["cell_type"] == "code":
+            lines += sum(1 for ln in c["source"].split("\n") if ln.strip())
+    written = sum(1 for c in nb["cells"] if c["cell_type"] == "markdown" and is_solution(c))
+    return StudyTime(words, lines, len(coding_exercises(nb)), written)
+
+
+def _minutes(m: float) -> str:
+    m = 15 * max(1, round(m / 15))   # to the quarter hour
+    hours, rest = divmod(m, 60)
+    return " ".join(([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest else []))
+
+
+def format_study_times(paths) -> str:
+    """A markdown table of the study time of each chapter notebook (for the index)."""
+    rows = ["| chapter | lesson | exercises | in all |", "|---|---|---|---|"]
+    for path in paths:
+        nb = _read(path)
+        title = next((c["source"].split("\n")[0].lstrip("# ").strip() for c in nb["cells"]
+                      if c["cell_type"] == "markdown"), Path(path).stem)
+        t = study_time(nb)
+        rows.append(f"| {title} | {_minutes(t.lesson)} | {t.coding} coding, {t.written} written: "
+                    f"{_minutes(t.exercises)} | about {_minutes(t.lesson + t.exercises)} |")
+    return "\n".join(rows)
+
+
 # ---------------------------------------------------------------- nbgrader
 def _nbgrader_preprocessor():
     """nbgrader's ClearOutput for this course (nbgrader is imported only here, when nbgrader asks for it)."""
@@ -710,6 +770,8 @@ def main(argv=None) -> int:
                                         "overwriting a file the learner changed")
     le.add_argument("src_dir")
     le.add_argument("dest_dir")
+    st = sub.add_parser("study-time", help="print the estimated study time of each notebook, as a markdown table")
+    st.add_argument("paths", nargs="+", metavar="NOTEBOOK")
     gr = sub.add_parser("grade", help="run submitted notebooks with their hidden tests and print the scores")
     gr.add_argument("paths", nargs="+", metavar="DIR_OR_FILES", help="submitted notebooks, or folders of them")
     gr.add_argument("--source", action="append", metavar="DIR",
@@ -737,6 +799,10 @@ def main(argv=None) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 1
         print(format_learner(files))
+        return 0
+
+    if args.command == "study-time":
+        print(format_study_times(args.paths))
         return 0
 
     scores, problems = grade(args.paths, args.source, args.exercises_only, args.timeout)
