@@ -1,11 +1,9 @@
 """The learner's copy (`make learn`): the student copy in a folder of the learner's own, refreshed when the course
 changes, never overwriting a file the learner changed."""
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -161,7 +159,7 @@ def _tracked(folder: str) -> list:
     return [ROOT / line for line in out.stdout.splitlines()]
 
 
-def test_make_learn_from_a_fresh_clone(tmp_path):
+def test_make_learn_from_a_fresh_clone(tmp_path, monkeypatch, capsys):
     """`make learn`'s command, run where only the repository's tracked notebooks exist, copies every chapter."""
     clone = tmp_path / "clone"
     for f in _tracked("notebooks"):
@@ -172,12 +170,11 @@ def test_make_learn_from_a_fresh_clone(tmp_path):
     assert recipe and "-m d2l_utils.coursework learner notebooks $(LEARNER_DIR)" in recipe.group(1)
     assert re.search(r"^LEARNER_DIR\s*\?=\s*my-course$", make, re.M)
     assert "my-course/" in (ROOT / ".gitignore").read_text().split()
-    proc = subprocess.run([sys.executable, "-m", "d2l_utils.coursework", "learner", "notebooks", "my-course"],
-                          cwd=clone, capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert proc.returncode == 0, proc.stderr
+    monkeypatch.chdir(clone)
+    assert cw.main(["learner", "notebooks", "my-course"]) == 0   # python -m d2l_utils.coursework learner ...
+    out = capsys.readouterr().out
     chapters = sorted(p.name for p in (clone / "notebooks").glob("0*.ipynb"))
-    assert chapters and all(f"new       {clone / 'my-course' / c}" in proc.stdout for c in chapters)
+    assert chapters and all(f"new       {clone / 'my-course' / c}" in out for c in chapters)
     for c in chapters:
         nb = _read(clone / "my-course" / c)
         assert not any(cw.solution_regions(x.source) or cw.hidden_test_regions(x.source) for x in nb.cells)

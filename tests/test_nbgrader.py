@@ -70,9 +70,7 @@ def make_student(tmp_path_factory) -> Path:
     """The release written by `make student`'s command, for the chapters and for the fixture folder."""
     out = tmp_path_factory.mktemp("make-student")
     for src, dest in ((ROOT / "notebooks", out / "chapters"), (FIXTURES, out / "tiny")):
-        proc = subprocess.run([sys.executable, "-m", "d2l_utils.coursework", "release", str(src), str(dest)],
-                              capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        assert proc.returncode == 0, proc.stderr
+        assert cw.main(["release", str(src), str(dest)]) == 0   # python -m d2l_utils.coursework release SRC DEST
     return out
 
 
