@@ -645,6 +645,23 @@ def format_table(scores: list) -> str:
     return "\n".join(lines)
 
 
+def format_learner(files: list) -> str:
+    """What `learner` did, one line per file that is not simply up to date, and how to get a fresh copy."""
+    lines = []
+    for f in files:
+        if f.status in ("new", "updated", "restored"):
+            lines.append(f"{f.status:9} {f.path}")
+        elif f.status == "kept":
+            lines.append(f"yours     {f.path}" + (f"  (the course's new version: {f.update})" if f.update else ""))
+        elif f.status == "blocked":
+            lines.append(f"yours     {f.path}  (the course has a new version, but {update_path(f.path)} is yours "
+                         "too: rename one of them and run this again)")
+    n = sum(f.status == "up to date" for f in files)
+    lines.append(f"{len(files)} course files, {n} already up to date. Files you changed are never overwritten; "
+                 "delete one to get it fresh.")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- study time
 READING_WPM, CODE_LINES_PER_MIN = 120, 15   # technical prose with formulas; code read, run and looked at
 CODING_MIN, WRITTEN_MIN = 15, 7             # one coding exercise, one written answer
@@ -741,23 +758,6 @@ def nbgrader_generate_preprocessors() -> list:
     return [__getattr__("ClearExerciseOutput") if p is ClearOutput else p for p in default]
 
 
-def format_learner(files: list) -> str:
-    """What `learner` did, one line per file that is not simply up to date, and how to get a fresh copy."""
-    lines = []
-    for f in files:
-        if f.status in ("new", "updated", "restored"):
-            lines.append(f"{f.status:9} {f.path}")
-        elif f.status == "kept":
-            lines.append(f"yours     {f.path}" + (f"  (the course's new version: {f.update})" if f.update else ""))
-        elif f.status == "blocked":
-            lines.append(f"yours     {f.path}  (the course has a new version, but {update_path(f.path)} is yours "
-                         "too: rename one of them and run this again)")
-    n = sum(f.status == "up to date" for f in files)
-    lines.append(f"{len(files)} course files, {n} already up to date. Files you changed are never overwritten; "
-                 "delete one to get it fresh.")
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- command line
 def main(argv=None) -> int:
     """The command line: `release SRC_DIR OUT_DIR` or `grade [options] DIR_OR_FILES...`."""
@@ -782,23 +782,16 @@ def main(argv=None) -> int:
     gr.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
     args = parser.parse_args(argv)
 
-    if args.command == "release":
+    if args.command in ("release", "learner"):
         try:
-            written = release(args.src_dir, args.out_dir)
+            if args.command == "release":
+                report = "\n".join(f"wrote {p}" for p in release(args.src_dir, args.out_dir))
+            else:
+                report = format_learner(learner(args.src_dir, args.dest_dir))
         except CourseworkError as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        for p in written:
-            print(f"wrote {p}")
-        return 0
-
-    if args.command == "learner":
-        try:
-            files = learner(args.src_dir, args.dest_dir)
-        except CourseworkError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        print(format_learner(files))
+        print(report)
         return 0
 
     if args.command == "study-time":
