@@ -8,13 +8,16 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 SANITIZE  := tests/nbval_sanitize.cfg
+LEARNER_DIR ?= my-course
 # Figures drawn once per cell (no live animation) whenever notebooks run headless.
 export D2L_STATIC_PLOTS := 1
 
-.PHONY: help install lab test test-unit test-notebooks notebooks student grade bench clean
+.PHONY: help install lab test test-unit test-notebooks notebooks student grade bench clean learn feedback
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
+	@echo "make learn      your own copy of the course in $(LEARNER_DIR)/, exercises without answers, opened in JupyterLab"
+	@echo "make feedback   run the tests of your exercises in $(LEARNER_DIR)/, hidden ones included"
 	@echo "make test       unit tests + every notebook under nbval (creates $(VENV) if missing)"
 	@echo "make notebooks  re-run notebooks with a fresh kernel, storing outputs (NOTEBOOKS=... for some)"
 	@echo "make student    write the student release to release/student/"
@@ -30,6 +33,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/index.ipynb
+
+learn: $(STAMP)
+	$(BIN)/python -m d2l_utils.coursework learner notebooks $(LEARNER_DIR)
+	$(BIN)/jupyter lab $(LEARNER_DIR)/index.ipynb
+
+feedback: $(STAMP)
+	@test -d $(LEARNER_DIR) || (echo "no $(LEARNER_DIR)/ yet: run make learn first" && exit 2)
+	$(BIN)/python -m d2l_utils.coursework grade --exercises-only $(wildcard $(LEARNER_DIR)/0*.ipynb)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) --durations=10
