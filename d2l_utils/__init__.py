@@ -16,6 +16,6 @@ from .optim import (Adam, AdaGrad, RMSProp, adadelta, adagrad, adagrad_2d, adam,
 from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, linreg, race, squared_loss,
                     train_2d, train_autoencoder, train_ch7, train_pytorch_ch7)
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
-from .metrics import roc_auc, roc_curve, threshold_at_fpr
+from .metrics import dead_units, roc_auc, roc_curve, threshold_at_fpr
 
 __version__ = "0.1.0"
