@@ -69,7 +69,7 @@ def threshold_at_fpr(normal_scores, fpr: float) -> float:
 def dead_units(net: torch.nn.Module, X: torch.Tensor) -> torch.Tensor:
     """Which units of the encoder's first hidden ReLU layer output 0 for every row of `X` (a boolean mask)."""
     layer = net.encoder[:2]  # first Linear + its activation
-    if not isinstance(layer[-1], torch.nn.ReLU):
+    if not (isinstance(layer[0], torch.nn.Linear) and isinstance(layer[-1], torch.nn.ReLU)):
         raise ValueError(f"dead_units needs an encoder that starts with Linear + ReLU, got {layer!r}")
     with torch.no_grad():
         return layer(X.flatten(1)).amax(0) == 0
