@@ -21,7 +21,7 @@ from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, 
 from .train import sgd_linreg_runs, train_ch7_timed
 from .optim import add_to_class, supports_fused
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
-from .metrics import roc_auc, roc_curve, threshold_at_fpr
+from .metrics import dead_units, roc_auc, roc_curve, threshold_at_fpr
 from .d2l_ai import (abs, arange, argmax, astype, batch_matmul, concat, cos, cosh, evaluate_loss, exp, expand_dims,
                      eye, float32, get_data_ch11, int32, int64, linspace, load_array, log, matmul, meshgrid, normal,
                      numpy, ones, ones_like, rand, randn, reduce_mean, reduce_sum, repeat, reshape, sigmoid, sin, sinh,
