@@ -13,8 +13,11 @@ from .plotting import Animator, plot, set_axes, set_figsize, show_images, show_t
 from .optim import (Adam, AdaGrad, RMSProp, adadelta, adagrad, adagrad_2d, adam, adam_2d, f_2d, gd_2d,
                     grad_f_2d, init_adadelta_states, init_adagrad_states, init_adam_states, init_momentum_states,
                     init_rmsprop_states, momentum_2d, rmsprop, rmsprop_2d, sgd, sgd_momentum)
+from .optim import (LAMB, LARS, AdamHD, AdamW, SGDHD, exclude_bias_and_norm, lamb_trust_ratio, lars_trust_ratio,
+                    one_cycle, warmup_cosine)
 from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, linreg, race, squared_loss,
                     train_2d, train_autoencoder, train_ch7, train_pytorch_ch7)
+from .train import reconstruction_loss, train_scheduled
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
 from .metrics import roc_auc, roc_curve, threshold_at_fpr
 
