@@ -367,7 +367,7 @@ __all__ += ["lars_trust_ratio", "lamb_trust_ratio", "exclude_bias_and_norm", "LA
 
 def lars_trust_ratio(w: torch.Tensor, g: torch.Tensor, trust_coefficient: float = 1e-3, weight_decay: float = 0.0,
                      eps: float = 1e-8) -> torch.Tensor:
-    """LARS's per-tensor factor trust_coefficient ||w|| / (||g|| + weight_decay ||w|| + eps); 1 if ||w|| or ||g|| is 0."""
+    """LARS's factor of a tensor: trust_coefficient ||w|| / (||g|| + weight_decay ||w|| + eps); 1 if a norm is 0."""
     w_norm, g_norm = torch.linalg.vector_norm(w), torch.linalg.vector_norm(g)
     ratio = trust_coefficient * w_norm / (g_norm + weight_decay * w_norm + eps)
     return torch.where((w_norm > 0) & (g_norm > 0), ratio, torch.ones_like(ratio))

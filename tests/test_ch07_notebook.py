@@ -3,16 +3,16 @@ import math
 
 import pytest
 import torch
+from optim_problems import TIGHT, assert_same, make_problem, run_torch
 
 import d2l_utils as d2l
-from optim_problems import TIGHT, assert_same, make_problem, run_torch
 
 STEM = "07_layerwise_and_learned_rates"
 
 
 @pytest.fixture(scope="module")
 def nb(request):
-    from conftest import notebook_defs, ROOT
+    from conftest import ROOT, notebook_defs
     return notebook_defs(ROOT / "notebooks" / f"{STEM}.ipynb", "warmup_cosine", "one_cycle", "lars_trust_ratio",
                          "lamb_trust_ratio", "LARS", "LAMB", "SGDHD")
 

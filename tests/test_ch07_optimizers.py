@@ -7,10 +7,10 @@ import math
 
 import pytest
 import torch
+from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 from torch import nn
 
 import d2l_utils as d2l
-from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 
 
 def _mixed_groups(params):
@@ -29,8 +29,8 @@ ADAMW_CASES = [dict(lr=0.01), dict(lr=0.003, betas=(0.8, 0.99), eps=1e-6, weight
 def test_adamw_equals_torch(kwargs, seed):
     init, loss = make_problem(seed)
     steps = 60 if not kwargs.get("maximize") else 8   # ascent blows the quartic up after a few steps
-    assert_same(run_torch(d2l.AdamW, kwargs, init, loss, steps), run_torch(torch.optim.AdamW, kwargs, init, loss, steps),
-                TIGHT)
+    ours = run_torch(d2l.AdamW, kwargs, init, loss, steps)
+    assert_same(ours, run_torch(torch.optim.AdamW, kwargs, init, loss, steps), TIGHT)
 
 
 def test_adamw_equals_torch_float32_and_groups():

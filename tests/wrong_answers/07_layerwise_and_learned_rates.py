@@ -14,7 +14,7 @@ def cosine_restarts(step, T_0, T_mult, base_lr, min_lr=0.0):
 ''',
     'ch07-ex2-solution': '''\
 def normalized_hypergradient_lr(lr, g, g_prev, beta):
-    \'\'\'The next learning rate of the multiplicative rule lr * (1 + beta * cos(g, g_prev)) (unchanged if a norm is 0).\'\'\'
+    \'\'\'The next learning rate of the multiplicative rule lr * (1 + beta * cos(g, g_prev)).\'\'\'
     return lr + beta * torch.dot(g.flatten(), g_prev.flatten()).item()   # the additive rule of section 7.5
 ''',
     'ch07-ex3-solution': '''\
