@@ -20,6 +20,9 @@ from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, 
                     param_gap, race, squared_loss, train_2d, train_autoencoder, train_ch7, train_pytorch_ch7)
 from .train import sgd_linreg_runs, train_ch7_timed
 from .optim import add_to_class, supports_fused
+from .optim import (LAMB, LARS, AdamHD, AdamW, SGDHD, exclude_bias_and_norm, lamb_trust_ratio, lars_trust_ratio,
+                    one_cycle, warmup_cosine)
+from .train import reconstruction_loss, train_scheduled
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
 from .metrics import dead_units, roc_auc, roc_curve, threshold_at_fpr
 from .d2l_ai import (abs, arange, argmax, astype, batch_matmul, concat, cos, cosh, evaluate_loss, exp, expand_dims,

@@ -472,3 +472,47 @@ def race(run: Callable, grids: dict, seeds=(0, 1, 2), tune_seeds=(0,), tune_key:
         done = dict(zip(tune_seeds, grid[name][chosen[name]]))
         runs[name] = [done[s] if s in done else run(name, chosen[name], s) for s in seeds]
     return Race(dict(grids), grid, chosen, runs, seeds, metric)
+
+
+# ---------------------------------------------------------------- chapter 7: training with a per-step schedule
+__all__ += ["train_scheduled", "reconstruction_loss"]
+
+
+def reconstruction_loss(net: nn.Module, data: torch.Tensor, loss: str = "bce", batch_size: int = 1024) -> float:
+    """The mean reconstruction loss ('bce' or 'mse') of `net` on `data`, in eval mode, without gradients."""
+    loss_fn, total = _recon_loss(loss), 0.0
+    net.eval()
+    with torch.no_grad():
+        for (x,) in minibatches(data, batch_size=batch_size, shuffle=False):
+            total += loss_fn(net, x, x).detach() * len(x)
+    net.train()
+    return (total / len(data)).item()
+
+
+def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int,
+                    batch_size: int, scheduler=None, loss="bce", seed: int = 0,
+                    on_step: Callable | None = None) -> list[float]:
+    """Train an autoencoder on `data`; `scheduler.step()` and then `on_step(step)` after every update.
+
+    Returns the training loss of every step (one host copy per epoch); stops with advice on a non-finite loss.
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
+        raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
+    loss_fn, gen, losses, step = _recon_loss(loss), torch.Generator().manual_seed(seed), [], 0
+    net.train()
+    for epoch in range(epochs):
+        epoch_losses = []
+        for (x,) in minibatches(data, batch_size=batch_size, generator=gen):
+            out = loss_fn(net, x, x)
+            optimizer.zero_grad(set_to_none=True)
+            out.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            step += 1
+            if on_step is not None:
+                on_step(step)
+            epoch_losses.append(out.detach())
+        losses += torch.stack(epoch_losses).tolist()
+        check_finite(losses[-1], f"in epoch {epoch + 1}", f" than lr={optimizer.param_groups[0].get('lr')}")
+    return losses
