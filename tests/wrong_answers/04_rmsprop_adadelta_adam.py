@@ -7,13 +7,12 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 
 WRONG_ANSWERS = {
     'ch04-ex1-solution': '''\
-def rmsprop_rates(grads, eta, gamma, eps=1e-6):
-    """RMSProp's effective learning rate eta / sqrt(s_t + eps) after each gradient of one coordinate."""
-    s, rates = 0.0, []
-    for g in grads:
-        s = gamma * s + g * g          # forgot the (1 - gamma): this is a leaky *sum*, not an average
-        rates.append(eta / math.sqrt(s + eps))
-    return rates
+def steps_to_recover(gamma, spike, tol=0.1):
+    """The first step n (the spike is step 1) after which RMSProp's effective rate is (1 - tol) eta or more again."""
+    s, n = gamma + (1 - gamma) * spike ** 2, 0    # counts the steps after the spike, not the spike itself
+    while s > 1 / (1 - tol) ** 2:
+        s, n = gamma * s + (1 - gamma), n + 1
+    return n
 ''',
     'ch04-ex2-solution': '''\
 import io
