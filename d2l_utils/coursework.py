@@ -5,7 +5,8 @@
 
 A coding exercise is a solution cell (cell metadata `nbgrader.solution: true`) whose answer lies between
 `### BEGIN SOLUTION` and `### END SOLUTION`, followed by a test cell (`nbgrader.grade: true`, `points`) of asserts
-with the checks students must not see between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`. Nothing about the answers lives in cell metadata (a release
+with the checks students must not see between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`. Nothing about
+the answers lives in cell metadata (a release
 copies metadata as it is): the course's deliberately wrong answers, which the visible tests must reject, are kept
 beside the tests, in tests/wrong_answers/.
 

@@ -81,13 +81,13 @@ def train_2d(trainer, steps: int = 20, f_grad=None) -> list[tuple[float, float]]
     """Run a 2-D optimizer from (x1, x2) = (-5, -2) with states 0; print the last point, return all steps + 1."""
     x1, x2, s1, s2 = -5, -2, 0, 0
     results = [(x1, x2)]
-    for i in range(steps):
+    for _ in range(steps):
         if f_grad:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2, f_grad)
         else:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2)
         results.append((x1, x2))
-    print('epoch %d, x1 %f, x2 %f' % (i + 1, x1, x2))
+    print('epoch %d, x1 %f, x2 %f' % (len(results) - 1, x1, x2))
     return results
 
 
@@ -271,7 +271,8 @@ class Race:
     """The outcome of `race`: grid results, the chosen rates, and the runs at those rates for every seed."""
 
     def __init__(self, grids: dict, grid: dict, chosen: dict, runs: dict, seeds: tuple, metric: str):
-        self.grids, self.grid, self.chosen, self.runs, self.seeds, self.metric = grids, grid, chosen, runs, seeds, metric
+        self.grids, self.grid, self.chosen, self.runs = grids, grid, chosen, runs
+        self.seeds, self.metric = seeds, metric
 
     def scores(self, name: str, key: str | None = None) -> np.ndarray:
         """The held-out score (`key`, default the race's test metric) of `name` at its chosen rate, one per seed."""
@@ -290,8 +291,8 @@ class Race:
         """One line per optimizer: the tuning score of every rate of its grid, the chosen one marked with *."""
         lines = []
         for name, lrs in self.grids.items():
-            cells = [f"lr {lr:<7g}{_mean_score(self.grid[name][lr], key):8.4f}{' *' if lr == self.chosen[name] else '  '}"
-                     for lr in lrs]
+            cells = [f"lr {lr:<7g}{_mean_score(self.grid[name][lr], key):8.4f}"
+                     + (" *" if lr == self.chosen[name] else "  ") for lr in lrs]
             lines.append(f"{name:<10}" + "  ".join(cells))
         return "\n".join(lines)
 

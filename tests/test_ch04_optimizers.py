@@ -183,9 +183,9 @@ def test_classes_state_dict_round_trip_and_closure(cls, kwargs):
             opt = cls(params, **kwargs)
             opt.load_state_dict(saved[1])
 
-        def closure():
-            opt.zero_grad()
-            value = loss(params, t)
+        def closure():  # called at once, inside this iteration
+            opt.zero_grad()  # noqa: B023
+            value = loss(params, t)  # noqa: B023
             value.backward()
             return value
         assert torch.is_tensor(opt.step(closure))
