@@ -74,6 +74,7 @@ def pip_requirement() -> str:
 def colab_lines() -> list[str]:
     """The setup cell's lines (after `%matplotlib inline`) that install the course's package on Colab only."""
     return ["import sys",
+            "",
             'if "google.colab" in sys.modules:  # on Colab: install the course\'s d2l_utils (Colab has the rest)',
             f'    %pip install -q --no-deps "{pip_requirement()}"']
 
@@ -118,9 +119,12 @@ def setup_source(source: str) -> str:
     if not lines or lines[0].strip() != "%matplotlib inline":
         raise ValueError("the setup cell must start with %matplotlib inline")
     rest = lines[1:]
-    if len(rest) >= 3 and rest[0] == "import sys" and rest[1].startswith('if "google.colab" in sys.modules:') \
-            and rest[2].lstrip().startswith("%pip install"):
-        rest = rest[3:]
+    for n in (4, 3):  # the Colab lines, with or without the blank line after `import sys`
+        head = [ln for ln in rest[:n] if ln.strip()]
+        if n - len(head) == n - 3 and len(head) == 3 and head[0] == "import sys" \
+                and head[1].startswith('if "google.colab" in sys.modules:') and "%pip install" in head[2]:
+            rest = rest[n:]
+            break
     return "\n".join([lines[0], *colab_lines(), *rest])
 
 
