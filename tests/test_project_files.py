@@ -56,7 +56,7 @@ def test_environment_yml_installs_exactly_the_pip_requirements():
     text = (ROOT / "environment.yml").read_text()
     items = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
     items = [ln[2:].strip() for ln in items if ln.startswith("- ")]
-    assert items == ["conda-forge", "python>=3.10", "pip", "pip:", "-r requirements.txt", "-e ."]
+    assert items == ["conda-forge", "python>=3.10", "pip", "pip:", "-r requirements.txt", "-c constraints.txt", "-e ."]
 
 
 def test_requirements_are_the_design_cards_and_admit_the_tested_torch():
