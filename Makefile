@@ -12,6 +12,7 @@ LOCK      := constraints.txt
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 SANITIZE  := tests/nbval_sanitize.cfg
 LINTED    := d2l_utils tests benchmarks notebooks
+LEARNER_DIR ?= my-course
 # The CPU build of torch (about 0.2 GB instead of 3 GB of NVIDIA libraries) comes from PyTorch's own index. It is the
 # default on Linux when no NVIDIA driver is found (no nvidia-smi) and that index answers; CPU=0 forces PyPI's default
 # build, CPU=1 the CPU one. Elsewhere PyPI's build is the right one already (macOS and Windows wheels have no CUDA).
@@ -23,10 +24,12 @@ PIP_INSTALL = $(BIN)/python -m pip install $(if $(filter 1,$(CPU)),--extra-index
 # Figures drawn once per cell (no live animation) whenever notebooks run headless.
 export D2L_STATIC_PLOTS := 1
 
-.PHONY: help install lab test lint links test-unit test-notebooks notebooks student grade bench lock clean
+.PHONY: help install lab learn feedback test lint links test-unit test-notebooks notebooks student grade bench lock clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing; CPU=1/0 chooses torch's build)"
+	@echo "make learn      your own copy of the course in $(LEARNER_DIR)/, exercises without answers, opened in JupyterLab"
+	@echo "make feedback   run the tests of your exercises in $(LEARNER_DIR)/, hidden ones included"
 	@echo "make test       lint, unit tests, every notebook under nbval (creates $(VENV) if missing)"
 	@echo "make notebooks  re-run notebooks with a fresh kernel, storing outputs (NOTEBOOKS=... for some)"
 	@echo "make links      rewrite every Colab/Binder/nbviewer link from the address in d2l_utils/links.py"
@@ -48,6 +51,14 @@ $(TEST_STAMP): $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/index.ipynb
+
+learn: $(STAMP)
+	$(BIN)/python -m d2l_utils.coursework learner notebooks $(LEARNER_DIR)
+	$(BIN)/jupyter lab $(LEARNER_DIR)/index.ipynb
+
+feedback: $(STAMP)
+	@test -d $(LEARNER_DIR) || (echo "no $(LEARNER_DIR)/ yet: run make learn first" && exit 2)
+	$(BIN)/python -m d2l_utils.coursework grade --exercises-only $(wildcard $(LEARNER_DIR)/0*.ipynb)
 
 test: $(TEST_STAMP) lint
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) --durations=10

@@ -1,16 +1,22 @@
 """How long one AdaGrad step takes, written six ways (chapter 3, section 3.7).
 
-    python benchmarks/bench_adagrad_step.py [--tensors 60] [--size 20000] [--steps 50] [--repeat 5] [--cpu]
+    python benchmarks/bench_adagrad_step.py [--tensors 60] [--size 20000] [--min-time 1.0] [--threads N] [--cpu]
 
-Prints the best of `repeat` timings per step for each variant, on the GPU when there is one, and checks that all
-variants compute the same parameters.
+Each variant first takes three steps from the same start (which also warms it up) and must give the same parameters
+as the others; then `torch.utils.benchmark.Timer.blocked_autorange` times it (blocks of steps until `--min-time`
+seconds, median per step, GPU synchronized), on the GPU when there is one. `torch._foreach_*` are private PyTorch
+functions (what `torch.optim` uses for foreach=True): they may change between releases. `fused=True` is skipped where
+this torch build has no fused Adagrad kernel for the device (CPU: torch >= 2.4; CUDA: recent releases only).
 """
 import argparse
-import time
+import logging
 
 import torch
 
 import d2l_utils as d2l
+
+logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)  # quiet where CUDA tools exist without a GPU
+from torch.utils import benchmark  # noqa: E402
 
 
 def naive(P, G, S, lr, eps):
@@ -33,56 +39,49 @@ def foreach(P, G, S, lr, eps):
 
 
 MANUAL = {"naive": naive, "in place": in_place, "foreach": foreach}
-TORCH = {"torch foreach=False": dict(foreach=False), "torch foreach=True": dict(foreach=True),
-         "torch fused=True": dict(fused=True)}
 
 
-def bench(kind: str, tensors: int, size: int, steps: int, device, lr: float = 0.1, eps: float = 1e-10):
-    """(seconds per step, final parameters) for one variant."""
-    gen = torch.Generator().manual_seed(0)
-    P = [torch.randn(size, generator=gen).to(device).requires_grad_() for _ in range(tensors)]
-    grads = [[torch.randn(size, generator=gen).to(device) for _ in P] for _ in range(2)]
-    if kind in TORCH:
-        opt = torch.optim.Adagrad(P, lr=lr, eps=eps, **TORCH[kind])
-    else:
-        S = [torch.zeros_like(p) for p in P]
-    d2l.synchronize(device)
-    start = time.perf_counter()
-    for t in range(steps):
-        G = grads[t % 2]
-        if kind in TORCH:
-            for p, g in zip(P, G):
-                p.grad = g
-            opt.step()
-        else:
-            with torch.no_grad():
-                MANUAL[kind](P, G, S, lr, eps)
-    d2l.synchronize(device)
-    return (time.perf_counter() - start) / steps, torch.cat([p.detach().flatten() for p in P])
+def stepper(kind: str, P0, G, torch_kinds: dict, lr: float = 0.1, eps: float = 1e-10):
+    """Fresh copies of the parameters `P0` (gradients `G`) and a function doing one step of `kind` on them."""
+    P = [p.clone().requires_grad_() for p in P0]
+    if kind in torch_kinds:
+        for p, g in zip(P, G):
+            p.grad = g
+        return P, torch.optim.Adagrad(P, lr=lr, eps=eps, **torch_kinds[kind]).step
+    S = [torch.zeros_like(p) for p in P]
+    return P, torch.no_grad()(lambda: MANUAL[kind](P, G, S, lr, eps))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tensors", type=int, default=60)
     ap.add_argument("--size", type=int, default=20_000)
-    ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--min-time", type=float, default=1.0, help="seconds of measurement per variant")
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--cpu", action="store_true", help="run on the CPU even when a GPU is present")
     args = ap.parse_args()
     device = torch.device("cpu") if args.cpu else d2l.try_gpu()
-    print(f"device {device}, {torch.get_num_threads()} CPU threads, {args.tensors} tensors x {args.size} numbers, "
-          f"{args.steps} steps, best of {args.repeat}")
+    gen = torch.Generator().manual_seed(0)
+    P0 = [torch.randn(args.size, generator=gen).to(device) for _ in range(args.tensors)]
+    G = [torch.randn(args.size, generator=gen).to(device) for _ in range(args.tensors)]
+    torch_kinds = {"torch foreach=False": dict(foreach=False), "torch foreach=True": dict(foreach=True)}
+    fused = d2l.supports_fused(torch.optim.Adagrad, device)
+    if fused:
+        torch_kinds["torch fused=True"] = dict(fused=True)
+    print(f"torch {torch.__version__}, device {device}, {args.threads} CPU threads, {args.tensors} tensors x "
+          f"{args.size} numbers; fused Adagrad {'available' if fused else 'not available on this device/version'}")
     reference = None
-    for kind in [*MANUAL, *TORCH]:
-        try:
-            runs = [bench(kind, args.tensors, args.size, args.steps, device) for _ in range(args.repeat)]
-        except RuntimeError as e:  # e.g. fused=True on a build without that kernel
-            print(f"{kind:20s} unavailable: {e}")
-            continue
-        best, params = min(r[0] for r in runs), runs[0][1]
+    for kind in [*MANUAL, *torch_kinds]:
+        P, one_step = stepper(kind, P0, G, torch_kinds)
+        for _ in range(3):
+            one_step()
+        params = torch.cat([p.detach().flatten() for p in P])
         reference = params if reference is None else reference
         same = torch.allclose(params, reference, rtol=1e-6, atol=1e-6)
-        print(f"{kind:20s} {1e3 * best:8.3f} ms per step{'' if same else '   (DIFFERENT parameters!)'}")
+        m = benchmark.Timer("one_step()", globals={"one_step": one_step}, num_threads=args.threads)
+        m = m.blocked_autorange(min_run_time=args.min_time)
+        print(f"{kind:20s} {1e3 * m.median:8.3f} ms per step (IQR {1e3 * m.iqr:.3f} ms, "
+              f"{len(m.times)} blocks of {m.number_per_run}){'' if same else '   (DIFFERENT parameters!)'}")
 
 
 if __name__ == "__main__":

@@ -1,20 +1,24 @@
 """Coursework from the chapter notebooks: the student release and an autograder, with nbgrader's markers and metadata.
 
     python -m d2l_utils.coursework release SRC_DIR OUT_DIR
+    python -m d2l_utils.coursework learner SRC_DIR DEST_DIR
+    python -m d2l_utils.coursework study-time NOTEBOOK...
     python -m d2l_utils.coursework grade [--source DIR] [--exercises-only] [--timeout S] [--csv FILE] DIR_OR_FILES...
 
 A coding exercise is a solution cell (cell metadata `nbgrader.solution: true`) whose answer lies between
 `### BEGIN SOLUTION` and `### END SOLUTION`, followed by a test cell (`nbgrader.grade: true`, `points`) of asserts
 with the checks students must not see between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`. Nothing about
-the answers lives in cell metadata (a release
-copies metadata as it is): the course's deliberately wrong answers, which the visible tests must reject, are kept
-beside the tests, in tests/wrong_answers/.
+the answers lives in cell metadata (a release copies metadata as it is): the course's deliberately wrong answers,
+which the visible tests must reject, are kept beside the tests, in tests/wrong_answers/.
 
 The release does what nbgrader's ClearSolutions, ClearHiddenTests and ClearOutput preprocessors do, on the exercise
 cells only, and keeps every other cell as it is, outputs included. Grading executes each submission in a fresh kernel
 after restoring its test cells (hidden tests included) from the source notebook of the same name, as nbgrader's
 autograde does, and scores each test cell: all of its points if it runs without an error, none otherwise.
-nbformat and nbclient (installed with JupyterLab) are imported inside the functions that need them.
+The learner's copy is the student copy with a link to the full notebook, refreshed without ever overwriting a file
+the learner changed. For nbgrader itself, `ClearExerciseOutput` replaces its ClearOutput step (nbgrader_config.py),
+so that `nbgrader generate_assignment` makes the same student copy as `release`.
+nbformat and nbclient (installed with JupyterLab) and nbgrader are imported inside the functions that need them.
 """
 import argparse
 import copy
@@ -30,7 +34,9 @@ __all__ = ["CourseworkError", "Exercise", "CellResult", "Score", "BEGIN_SOLUTION
            "END_HIDDEN", "CODE_STUB", "TEXT_STUB", "is_solution", "is_grade", "grade_id", "clear_solution",
            "clear_hidden_tests", "solution_regions", "hidden_test_regions", "setup_index", "exercises_range",
            "coding_exercises", "check_notebook", "release_notebook", "release", "exercise_notebook",
-           "run_notebook", "grade_notebook", "grade", "format_table", "main"]
+           "run_notebook", "grade_notebook", "grade", "format_table", "clear_exercise_outputs", "MANIFEST",
+           "LearnerFile", "learner_notebook", "update_path", "learner", "format_learner",
+           "nbgrader_generate_preprocessors", "StudyTime", "study_time", "format_study_times", "main"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -248,7 +254,6 @@ def release_notebook(nb, name: str = "notebook"):
     """
     check_notebook(nb, name)
     out = copy.deepcopy(nb)
-    section = exercises_range(out)
     for i, c in enumerate(out["cells"]):
         where = _where(name, i, c)
         if is_solution(c):
@@ -257,13 +262,50 @@ def release_notebook(nb, name: str = "notebook"):
             c["source"] = source if found else stub
         if is_grade(c):
             c["source"] = clear_hidden_tests(c["source"], where)[0]
+    return clear_exercise_outputs(out)
+
+
+def clear_exercise_outputs(nb):
+    """Clear, in place, the outputs and execution counts of the Exercises section's code cells and of every nbgrader
+    cell (what a solution prints must not reach students); the lesson's outputs are kept. Returns `nb`."""
+    section = exercises_range(nb)
+    for i, c in enumerate(nb["cells"]):
         if i in section or is_solution(c) or is_grade(c):
             _clear_outputs(c)
-    return out
+    return nb
 
 
 def _has_coursework(nb) -> bool:
     return any(_meta(c) or "d2l" in c.get("metadata", {}) for c in nb["cells"])
+
+
+def _release_plan(src_dir, out_dir, folder: str = "release", make=None) -> list:
+    """[(relative path, student copy of the notebook, or None for a byte-for-byte copy)] for the folder `src_dir`.
+
+    `make(nb, name, rel)` makes the copy (default: `release_notebook`). Every notebook is checked before anything is
+    written; `out_dir` must lie outside `src_dir`.
+    """
+    import nbformat
+
+    src, out = Path(src_dir).resolve(), Path(out_dir).resolve()
+    if not src.is_dir():
+        raise CourseworkError(f"{src_dir}: not a folder")
+    if out == src or src in out.parents:
+        raise CourseworkError(f"the {folder} folder {out_dir} must lie outside the source folder {src_dir}")
+    plan = []
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if (not path.is_file() or any(p.startswith(".") or p in _SKIP_DIRS for p in rel.parts)
+                or path.name == "conftest.py" or path.suffix == ".pyc"):
+            continue
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            if _has_coursework(nb):
+                name = str(Path(src_dir) / rel)
+                plan.append((rel, make(nb, name, rel) if make else release_notebook(nb, name)))
+                continue
+        plan.append((rel, None))
+    return plan
 
 
 def release(src_dir, out_dir) -> list:
@@ -276,24 +318,8 @@ def release(src_dir, out_dir) -> list:
     import nbformat
 
     src, out = Path(src_dir).resolve(), Path(out_dir).resolve()
-    if not src.is_dir():
-        raise CourseworkError(f"{src_dir}: not a folder")
-    if out == src or src in out.parents:
-        raise CourseworkError(f"the release folder {out_dir} must lie outside the source folder {src_dir}")
-    plan = []   # (relative path, released notebook or None for a plain copy)
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if (not path.is_file() or any(p.startswith(".") or p in _SKIP_DIRS for p in rel.parts)
-                or path.name == "conftest.py" or path.suffix == ".pyc"):
-            continue
-        if path.suffix == ".ipynb":
-            nb = nbformat.read(path, as_version=4)
-            if _has_coursework(nb):
-                plan.append((rel, release_notebook(nb, str(Path(src_dir) / rel))))
-                continue
-        plan.append((rel, None))
     written = []
-    for rel, nb in plan:
+    for rel, nb in _release_plan(src_dir, out_dir):
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if nb is None:
@@ -302,6 +328,132 @@ def release(src_dir, out_dir) -> list:
             nbformat.write(nb, target)
         written.append(target)
     return written
+
+
+# ---------------------------------------------------------------- the learner's copy
+MANIFEST = ".course-manifest.json"   # in the learner's folder: what the course wrote there, by content hash
+SOLUTIONS_NOTE = ("**Solutions.** Try each exercise first, then run the test cell under it. The model answers are in "
+                  "[the full chapter]({link}).")
+
+
+@dataclass
+class LearnerFile:
+    """What `learner` did with one file of the course: status 'new', 'updated', 'up to date', 'restored', 'kept'
+    (the learner's edited file, left alone) or 'blocked' (an update could not be placed); `update`: where the
+    course's new version of a kept file was written, if anywhere."""
+    path: Path
+    status: str
+    update: Path | None = None
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _notebook_bytes(nb) -> bytes:
+    import nbformat
+
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def learner_notebook(nb, name: str = "notebook", solutions: str | None = None):
+    """The learner's copy of `nb`: its student copy with, under the Exercises heading, a link to `solutions` (the
+    notebook with the model answers), when given."""
+    import nbformat
+
+    out = release_notebook(nb, name)
+    if solutions:
+        cell = {"cell_type": "markdown", "metadata": {}, "source": SOLUTIONS_NOTE.format(link=solutions)}
+        if (out.get("nbformat"), out.get("nbformat_minor", 0)) >= (4, 5):
+            cell["id"] = "solutions-link"   # fixed, so that the same course gives the same bytes
+        out["cells"].insert(exercises_range(out).start + 1, nbformat.from_dict(cell))
+    return out
+
+
+def update_path(path: Path) -> Path:
+    """Where the course's new version of a file the learner has edited goes: beside it, NAME-update.EXT."""
+    return path.with_name(f"{path.stem}-update{path.suffix}")
+
+
+def learner(src_dir, dest_dir) -> list:
+    """Create or refresh the learner's copy of the course folder `src_dir` in `dest_dir`, never overwriting their work.
+
+    Each notebook with exercises becomes its student copy (solutions and hidden tests removed, lesson outputs kept)
+    with a link to the full notebook in `src_dir`; other files are copied as they are. `dest_dir/.course-manifest.json`
+    records the hash of every file written. A file whose content is still what was written (untouched) is refreshed
+    when the course changes; a file the learner changed is theirs: it is left alone and a new version of the course's
+    file, if any, is written beside it (`update_path`) under the same rules. A deleted file is written again (how to
+    start a chapter over); files the course does not have are never touched. Returns a LearnerFile per course file.
+    """
+    import json
+
+    src, dest = Path(src_dir).resolve(), Path(dest_dir).resolve()
+
+    def make(nb, name, rel):
+        try:
+            link = Path(os.path.relpath(src / rel, (dest / rel).parent)).as_posix()
+        except ValueError:   # on another drive: no relative link
+            link = None
+        return learner_notebook(nb, name, link)
+
+    plan = _release_plan(src_dir, dest_dir, "learner", make)
+    manifest_path = dest / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        written, offered = dict(manifest.get("written", {})), dict(manifest.get("offered", {}))
+    except FileNotFoundError:
+        written, offered = {}, {}
+    except (ValueError, AttributeError) as e:
+        raise CourseworkError(f"{manifest_path}: unreadable ({e}); move it away to treat every file in "
+                              f"{dest_dir} as yours") from e
+
+    def place(rel: str, data: bytes) -> str:
+        """Write `data` at `rel` unless a learner's file is there; return what happened (a LearnerFile status)."""
+        target, h = dest / rel, _sha256(data)
+        if not target.exists():
+            _write_atomic(target, data)
+            status = "restored" if rel in written else "new"
+        else:
+            current = _sha256(target.read_bytes())
+            if current == h:
+                status = "up to date"
+            elif written.get(rel) == current:
+                _write_atomic(target, data)
+                status = "updated"
+            else:
+                return "kept"
+        written[rel] = h
+        return status
+
+    results = []
+    for rel_path, nb in plan:
+        rel = rel_path.as_posix()
+        data = (src / rel_path).read_bytes() if nb is None else _notebook_bytes(nb)
+        h = _sha256(data)
+        status, update = place(rel, data), None
+        if status == "kept" and offered.get(rel) != h:   # the course changed since it was last offered
+            beside = update_path(rel_path).as_posix()
+            if place(beside, data) == "kept":
+                status = "blocked"   # not recorded as offered: reported again at every run until resolved
+            else:
+                update = dest / beside
+        if status != "blocked":
+            offered[rel] = h
+        results.append(LearnerFile(dest / rel_path, status, update))
+    dest.mkdir(parents=True, exist_ok=True)
+    _write_atomic(manifest_path, (json.dumps({"source": str(src), "written": written, "offered": offered},
+                                             indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    return results
 
 
 # ---------------------------------------------------------------- execution
@@ -493,6 +645,119 @@ def format_table(scores: list) -> str:
     return "\n".join(lines)
 
 
+def format_learner(files: list) -> str:
+    """What `learner` did, one line per file that is not simply up to date, and how to get a fresh copy."""
+    lines = []
+    for f in files:
+        if f.status in ("new", "updated", "restored"):
+            lines.append(f"{f.status:9} {f.path}")
+        elif f.status == "kept":
+            lines.append(f"yours     {f.path}" + (f"  (the course's new version: {f.update})" if f.update else ""))
+        elif f.status == "blocked":
+            lines.append(f"yours     {f.path}  (the course has a new version, but {update_path(f.path)} is yours "
+                         "too: rename one of them and run this again)")
+    n = sum(f.status == "up to date" for f in files)
+    lines.append(f"{len(files)} course files, {n} already up to date. Files you changed are never overwritten; "
+                 "delete one to get it fresh.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- study time
+READING_WPM, CODE_LINES_PER_MIN = 120, 15   # technical prose with formulas; code read, run and looked at
+CODING_MIN, WRITTEN_MIN = 15, 7             # one coding exercise, one written answer
+
+
+@dataclass
+class StudyTime:
+    """The estimated minutes a chapter takes to study: its lesson and its exercises."""
+    words: int
+    code_lines: int
+    coding: int
+    written: int
+
+    @property
+    def lesson(self) -> float:
+        """Minutes for the lesson: prose at READING_WPM words and code at CODE_LINES_PER_MIN lines per minute."""
+        return self.words / READING_WPM + self.code_lines / CODE_LINES_PER_MIN
+
+    @property
+    def exercises(self) -> float:
+        """Minutes for the exercises: CODING_MIN per coding exercise, WRITTEN_MIN per written answer."""
+        return self.coding * CODING_MIN + self.written * WRITTEN_MIN
+
+
+def study_time(nb) -> StudyTime:
+    """Count what a learner reads, runs and answers in a chapter (the Exercises section's prompts and written answers
+    count as exercises, not as reading)."""
+    section = exercises_range(nb)
+    words = lines = 0
+    for i, c in enumerate(nb["cells"]):
+        if i in section:
+            continue
+        if c["cell_type"] == "markdown":
+            words += len(c["source"].split())
+        elif c["cell_type"] == "code":
+            lines += sum(1 for ln in c["source"].split("\n") if ln.strip())
+    written = sum(1 for c in nb["cells"] if c["cell_type"] == "markdown" and is_solution(c))
+    return StudyTime(words, lines, len(coding_exercises(nb)), written)
+
+
+def _minutes(m: float) -> str:
+    m = 15 * max(1, round(m / 15))   # to the quarter hour
+    hours, rest = divmod(m, 60)
+    return " ".join(([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest else []))
+
+
+def format_study_times(paths) -> str:
+    """A markdown table of the study time of each chapter notebook (for the index)."""
+    rows = ["| chapter | lesson | exercises | in all |", "|---|---|---|---|"]
+    for path in paths:
+        nb = _read(path)
+        title = next((c["source"].split("\n")[0].lstrip("# ").strip() for c in nb["cells"]
+                      if c["cell_type"] == "markdown"), Path(path).stem)
+        t = study_time(nb)
+        rows.append(f"| {title} | {_minutes(t.lesson)} | {t.coding} coding, {t.written} written: "
+                    f"{_minutes(t.exercises)} | about {_minutes(t.lesson + t.exercises)} |")
+    return "\n".join(rows)
+
+
+# ---------------------------------------------------------------- nbgrader
+def _nbgrader_preprocessor():
+    """nbgrader's ClearOutput for this course (nbgrader is imported only here, when nbgrader asks for it)."""
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class ClearExerciseOutput(NbGraderPreprocessor):
+        """In `nbgrader generate_assignment`, in place of ClearOutput: clear the outputs of the Exercises section and
+        of the nbgrader cells only, keep the lesson's; refuse a notebook `check_notebook` refuses."""
+
+        def preprocess(self, nb, resources):
+            check_notebook(nb, (resources.get("metadata") or {}).get("name") or "notebook")
+            return clear_exercise_outputs(nb), resources
+
+    ClearExerciseOutput.__module__, ClearExerciseOutput.__qualname__ = __name__, "ClearExerciseOutput"
+    return ClearExerciseOutput
+
+
+def __getattr__(name: str):
+    """`ClearExerciseOutput`, the nbgrader preprocessor, is built on first use (nbgrader is needed only then)."""
+    if name == "ClearExerciseOutput":
+        if name not in globals():
+            globals()[name] = _nbgrader_preprocessor()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def nbgrader_generate_preprocessors() -> list:
+    """nbgrader's generate_assignment preprocessors with ClearOutput replaced by ClearExerciseOutput."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import ClearOutput
+
+    default = GenerateAssignment.class_traits()["preprocessors"].default()
+    if ClearOutput not in default:
+        raise CourseworkError("this nbgrader's generate_assignment has no ClearOutput step to replace")
+    return [__getattr__("ClearExerciseOutput") if p is ClearOutput else p for p in default]
+
+
 # ---------------------------------------------------------------- command line
 def main(argv=None) -> int:
     """The command line: `release SRC_DIR OUT_DIR` or `grade [options] DIR_OR_FILES...`."""
@@ -501,6 +766,12 @@ def main(argv=None) -> int:
     rel = sub.add_parser("release", help="write the student copies of the notebooks of SRC_DIR to OUT_DIR")
     rel.add_argument("src_dir")
     rel.add_argument("out_dir")
+    le = sub.add_parser("learner", help="create or refresh a learner's copy of SRC_DIR in DEST_DIR, never "
+                                        "overwriting a file the learner changed")
+    le.add_argument("src_dir")
+    le.add_argument("dest_dir")
+    st = sub.add_parser("study-time", help="print the estimated study time of each notebook, as a markdown table")
+    st.add_argument("paths", nargs="+", metavar="NOTEBOOK")
     gr = sub.add_parser("grade", help="run submitted notebooks with their hidden tests and print the scores")
     gr.add_argument("paths", nargs="+", metavar="DIR_OR_FILES", help="submitted notebooks, or folders of them")
     gr.add_argument("--source", action="append", metavar="DIR",
@@ -511,14 +782,20 @@ def main(argv=None) -> int:
     gr.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
     args = parser.parse_args(argv)
 
-    if args.command == "release":
+    if args.command in ("release", "learner"):
         try:
-            written = release(args.src_dir, args.out_dir)
+            if args.command == "release":
+                report = "\n".join(f"wrote {p}" for p in release(args.src_dir, args.out_dir))
+            else:
+                report = format_learner(learner(args.src_dir, args.dest_dir))
         except CourseworkError as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        for p in written:
-            print(f"wrote {p}")
+        print(report)
+        return 0
+
+    if args.command == "study-time":
+        print(format_study_times(args.paths))
         return 0
 
     scores, problems = grade(args.paths, args.source, args.exercises_only, args.timeout)

@@ -11,13 +11,14 @@ from typing import Iterator, NamedTuple
 import numpy as np
 import torch
 
-__all__ = ["DATA_HUB", "DataError", "data_dir", "sha1sum", "download", "get_data_ch7", "ImageData",
+__all__ = ["DATA_HUB", "DATA_URL", "DataError", "data_dir", "sha1sum", "download", "get_data_ch7", "ImageData",
            "load_mnist", "load_fashion_mnist", "minibatches"]
 
+#: where d2l keeps its data files
+DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
 #: name -> (URL, SHA-1), as in d2l; the cached file is named after the URL's last component.
 DATA_HUB: dict[str, tuple[str, str]] = {
-    "airfoil": ("http://d2l-data.s3-accelerate.amazonaws.com/airfoil_self_noise.dat",
-                "76e5be1548fd8222e5074cf0faae75edff8cf93f"),
+    "airfoil": (DATA_URL + "airfoil_self_noise.dat", "76e5be1548fd8222e5074cf0faae75edff8cf93f"),
 }
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -1,10 +1,11 @@
-"""Metrics: ROC curve and its area for anomaly scores (vectorised, ties handled), thresholds for a target FPR."""
+"""Metrics: ROC curve and its area for anomaly scores (vectorised, ties handled), thresholds for a target FPR,
+and the dead ReLU units of an autoencoder's encoder."""
 import math
 
 import numpy as np
 import torch
 
-__all__ = ["roc_curve", "roc_auc", "threshold_at_fpr"]
+__all__ = ["roc_curve", "roc_auc", "threshold_at_fpr", "dead_units"]
 
 
 def _to_numpy(a) -> np.ndarray:
@@ -63,3 +64,12 @@ def threshold_at_fpr(normal_scores, fpr: float) -> float:
     if k >= n:
         return -math.inf  # flag everything
     return float(s[n - 1 - k])  # the (k+1)-th largest: only the k above it (fewer with ties) are flagged
+
+
+def dead_units(net: torch.nn.Module, X: torch.Tensor) -> torch.Tensor:
+    """Which units of the encoder's first hidden ReLU layer output 0 for every row of `X` (a boolean mask)."""
+    layer = net.encoder[:2]  # first Linear + its activation
+    if not (isinstance(layer[0], torch.nn.Linear) and isinstance(layer[-1], torch.nn.ReLU)):
+        raise ValueError(f"dead_units needs an encoder that starts with Linear + ReLU, got {layer!r}")
+    with torch.no_grad():
+        return layer(X.flatten(1)).amax(0) == 0

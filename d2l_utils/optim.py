@@ -11,7 +11,8 @@ import torch
 
 __all__ = ["f_2d", "grad_f_2d", "sgd", "init_momentum_states", "sgd_momentum", "init_adagrad_states", "adagrad",
            "init_rmsprop_states", "rmsprop", "init_adadelta_states", "adadelta", "init_adam_states", "adam",
-           "gd_2d", "momentum_2d", "adagrad_2d", "rmsprop_2d", "adam_2d", "AdaGrad", "RMSProp", "Adam"]
+           "gd_2d", "momentum_2d", "adagrad_2d", "rmsprop_2d", "adam_2d", "AdaGrad", "RMSProp", "Adam",
+           "supports_fused", "add_to_class"]
 
 
 # ---------------------------------------------------------------- validation (messages like torch.optim's)
@@ -54,6 +55,15 @@ def _zeros(spec) -> list[torch.Tensor]:
     return [torch.zeros_like(s) if isinstance(s, torch.Tensor) else torch.zeros(s) for s in spec]
 
 
+def _paired(params, states) -> tuple[list, list]:
+    """`params` and `states` as lists of the same length, checked before anything is updated."""
+    params, states = list(params), list(states)
+    if len(params) != len(states):
+        raise ValueError(f"Invalid states: {len(states)} state(s) for {len(params)} parameter(s) "
+                         f"(one state per parameter, in the same order; create them with the matching init function)")
+    return params, states
+
+
 def sgd(params, states, hyperparams: dict) -> None:
     """Minibatch SGD: p -= lr * g."""
     lr = _hp(hyperparams, "lr")
@@ -86,12 +96,13 @@ def _denom(s: torch.Tensor, eps: float, eps_inside: bool) -> torch.Tensor:
 
 
 def adagrad(params, states, hyperparams: dict) -> None:
-    """AdaGrad: s += g*g; p -= lr g / sqrt(s + eps) (eps=1e-6 inside the root as in d2l; eps_inside=False: torch)."""
+    """AdaGrad: s += g*g; p -= lr g / sqrt(s + eps) (eps=1e-6 inside the root, as in d2l; eps_inside=False: torch's)."""
     lr = _hp(hyperparams, "lr")
     eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
     inside = hyperparams.get("eps_inside", True)
+    params, states = _paired(params, states)
     with torch.no_grad():
-        for p, s in zip(params, states):
+        for p, s in zip(params, states, strict=True):
             s.addcmul_(p.grad, p.grad)
             p.sub_(lr * p.grad / _denom(s, eps, inside))
 
@@ -358,3 +369,25 @@ class Adam(_Scratch):
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         denom = (sq.sqrt() / math.sqrt(bc2)).add_(group["eps"])
         p.addcdiv_(state["exp_avg"], denom, value=-group["lr"] / bc1)
+
+
+# ---------------------------------------------------------------- feature detection and class building
+def supports_fused(optimizer_cls, device="cpu") -> bool:
+    """Whether `optimizer_cls(params, fused=True)` steps float32 parameters on `device` with this torch build.
+
+    Adagrad's fused kernel exists on the CPU from torch 2.4 and on CUDA only in recent releases; older builds raise.
+    """
+    p = torch.zeros(2, device=device, requires_grad=True)
+    p.grad = torch.ones_like(p)
+    try:
+        optimizer_cls([p], fused=True).step()
+    except (TypeError, RuntimeError, ValueError, NotImplementedError):
+        return False
+    return True
+
+
+def add_to_class(Class):
+    """Decorator that adds the decorated function to `Class` as a method (d2l's way to write a class over cells)."""
+    def wrapper(obj):
+        setattr(Class, obj.__name__, obj)
+    return wrapper

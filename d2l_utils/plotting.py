@@ -5,19 +5,25 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 
-__all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_trace_2d", "show_images", "Animator"]
+__all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_trace_2d", "show_images", "Animator",
+           "trace_figure", "explore_2d"]
 
 
 def use_svg_display() -> None:
-    """Show figures as SVG in Jupyter, with stable ids so stored notebooks diff cleanly."""
+    """Show figures as SVG in Jupyter, with stable ids so stored notebooks diff cleanly, and a PNG copy beside each.
+
+    JupyterLab does not render the SVG of a notebook it does not trust (a fresh clone, a download), so each figure
+    also carries a PNG, which it shows instead; nbviewer, GitHub and a trusted JupyterLab show the SVG.
+    """
     try:
         from matplotlib_inline import backend_inline
     except ImportError:  # plain Python: nothing to configure
         return
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")  # no timestamp in the SVG metadata
     plt.rcParams["svg.hashsalt"] = "d2l"  # deterministic element ids
-    backend_inline.set_matplotlib_formats("svg")
+    backend_inline.set_matplotlib_formats("svg", "png")
 
 
 def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
@@ -73,13 +79,17 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     return axes
 
 
-def show_trace_2d(f, results, *, ax=None):
-    """Plot the path `results` of a 2-D optimizer over the contours of `f` (x1 in [-5.5, 1), x2 in [-3, 1))."""
+def show_trace_2d(f, results, *, ax=None, label=None, color="#ff7f0e", x1lim=(-5.5, 1.0), x2lim=(-3.0, 1.0),
+                  levels=None):
+    """Plot the path `results` of a 2-D optimizer over the contours of `f` (x1 in [-5.5, 1), x2 in [-3, 1)).
+
+    Keyword options: the path's `label` (for a legend) and `color`; the contour grid `x1lim`, `x2lim` and `levels`.
+    """
     set_figsize()
     ax = ax if ax is not None else plt.gca()
-    ax.plot(*zip(*results), "-o", color="#ff7f0e")
-    x1, x2 = np.meshgrid(np.arange(-5.5, 1.0, 0.1), np.arange(-3.0, 1.0, 0.1))
-    ax.contour(x1, x2, f(x1, x2), colors="#1f77b4")
+    ax.plot(*zip(*[p[:2] for p in results]), "-o", color=color, label=label)
+    x1, x2 = np.meshgrid(np.arange(*x1lim, 0.1), np.arange(*x2lim, 0.1))
+    ax.contour(x1, x2, f(x1, x2), colors="#1f77b4", levels=levels)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     return ax
@@ -157,3 +167,72 @@ class Animator:
         """Draw the final state (live mode), so the last point is never lost to throttling."""
         if self.live:
             self._handle.update(self.fig)
+
+
+# ---------------------------------------------------------------- an interactive 2-D trace
+_SYMBOLS = {"eta": "η", "eps": "ε", "gamma": "γ", "beta": "β", "beta1": "β1", "beta2": "β2", "rho": "ρ"}
+
+
+def trace_figure(trainer, f, steps: int = 20, start=(-5.0, -2.0), title: str = "", x1lim=(-5.5, 1.0),
+                 x2lim=(-3.0, 1.0)) -> Figure:
+    """A new Figure: the path of `trainer` from `start` over the contours of `f`; the title ends with the last point
+    and its value of `f` (or 'diverged')."""
+    from .train import train_2d  # here: train imports this module
+    points = train_2d(trainer, steps, start=start, verbose=False)
+    x1, x2 = points[-1]
+    clipped = [(min(max(a, -1e3), 1e3), min(max(b, -1e3), 1e3)) for a, b in points]  # a diverging run stays drawable
+    fig = Figure(figsize=(4.5, 3), layout="constrained")  # not pyplot's: shown only where it is displayed
+    ax = fig.subplots()
+    show_trace_2d(f, clipped, ax=ax, x1lim=x1lim, x2lim=x2lim)
+    ax.set(xlim=x1lim, ylim=x2lim)
+    done = abs(x1) + abs(x2) < 1e3
+    status = f"x = ({x1:.3f}, {x2:.3f}), f = {f(x1, x2):.2g}" if done else "diverged"
+    ax.set_title(f"{title}: {status}" if title else status, fontsize=9)
+    return fig
+
+
+def _png(fig):
+    """`fig` as a PNG image: JupyterLab shows PNG also in a notebook it does not trust (SVG only in trusted ones)."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    return Image(data=buf.getvalue(), format="png", width=round(fig.get_figwidth() * 100))
+
+
+def explore_2d(make_trainer, f, controls: dict, *, steps: int = 20, max_steps: int = 50, start=(-5.0, -2.0),
+               title: str | None = None, x1lim=(-5.5, 1.0), x2lim=(-3.0, 1.0)) -> None:
+    """Show the trace of `make_trainer(**values)` with a control for each `controls[name] = (options, initial)`
+    and a steps slider.
+
+    The figure of the initial values is an ordinary PNG output (a reader who has not run the notebook sees it, also
+    in a notebook that is not trusted); in a live notebook the controls redraw it in place. `title` formats the
+    values, e.g. '{method}, η = {eta:g}'.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    def control(name, options, value):
+        label = _SYMBOLS.get(name, name)
+        if all(isinstance(o, str) for o in options):
+            return widgets.ToggleButtons(options=list(options), value=value, description=label)
+        return widgets.SelectionSlider(options=[(f"{o:g}", o) for o in options], value=value, description=label)
+
+    widgets_ = {name: control(name, *spec) for name, spec in controls.items()}
+    widgets_["steps"] = widgets.IntSlider(value=steps, min=1, max=max_steps, description="steps")
+    title = title or ", ".join(f"{_SYMBOLS.get(k, k)} = {{{k}}}" for k in controls)
+
+    def figure():
+        values = {name: w.value for name, w in widgets_.items() if name != "steps"}
+        return _png(trace_figure(make_trainer(**values), f, widgets_["steps"].value, start, title.format(**values),
+                                 x1lim, x2lim))
+
+    box = widgets.HBox(list(widgets_.values()), layout=widgets.Layout(flex_flow="row wrap"))
+    bundle = box._repr_mimebundle_()
+    bundle["text/plain"] = f"[controls: {', '.join(_SYMBOLS.get(k, k) for k in widgets_)}; run the cell to use them]"
+    display(bundle, raw=True)
+    handle = display(figure(), display_id=True)
+    for w in widgets_.values():
+        w.observe(lambda change: handle.update(figure()), names="value")

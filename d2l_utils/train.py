@@ -15,7 +15,8 @@ from .models import _bce
 from .plotting import set_figsize
 
 __all__ = ["Timer", "Accumulator", "NonFiniteLossError", "check_finite", "train_2d", "linreg", "squared_loss",
-           "train_ch7", "train_pytorch_ch7", "train_autoencoder", "Race", "race"]
+           "train_ch7", "train_pytorch_ch7", "train_ch7_timed", "sgd_linreg_runs", "train_autoencoder", "Race",
+           "race"]
 
 
 class Timer:
@@ -77,17 +78,24 @@ def check_finite(loss: float, where: str, hint: str = "") -> None:
 
 
 # ---------------------------------------------------------------- 2-D
-def train_2d(trainer, steps: int = 20, f_grad=None) -> list[tuple[float, float]]:
-    """Run a 2-D optimizer from (x1, x2) = (-5, -2) with states 0; print the last point, return all steps + 1."""
-    x1, x2, s1, s2 = -5, -2, 0, 0
-    results = [(x1, x2)]
+def train_2d(trainer, steps: int = 20, f_grad=None, *, start: tuple = (-5, -2), verbose: bool = True,
+             states: bool = False) -> list[tuple]:
+    """Run a 2-D optimizer from `start` (the book's (-5, -2)) with states 0; print the last point, return all steps + 1.
+
+    `verbose=False` prints nothing; `states=True` returns (x1, x2, s1, s2) after every step instead of (x1, x2).
+    """
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"Invalid steps: {steps!r} (must be a positive int)")
+    x1, x2, s1, s2 = *start, 0, 0
+    results = [(x1, x2, s1, s2) if states else (x1, x2)]
     for _ in range(steps):
         if f_grad:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2, f_grad)
         else:
             x1, x2, s1, s2 = trainer(x1, x2, s1, s2)
-        results.append((x1, x2))
-    print('epoch %d, x1 %f, x2 %f' % (len(results) - 1, x1, x2))
+        results.append((x1, x2, s1, s2) if states else (x1, x2))
+    if verbose:
+        print('epoch %d, x1 %f, x2 %f' % (steps, x1, x2))
     return results
 
 
@@ -163,6 +171,67 @@ def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams: dict, features, label
 
     lr = optimizer_hyperparams.get("lr")
     return _fit_ch7(net, step, features, labels, batch_size, num_epochs, f" than lr={lr}" if lr else "")
+
+
+def train_ch7_timed(trainer_fn, states, hyperparams: dict, features, labels, batch_size: int = 10,
+                    num_epochs: int = 2) -> tuple[list[float], list[float]]:
+    """`train_ch7` timing only the training, as d2l's `train_ch11` does: returns (seconds so far, losses) per record."""
+    if not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"Invalid batch_size: {batch_size!r} (must be a positive int)")
+    if not isinstance(num_epochs, int) or num_epochs <= 0:
+        raise ValueError(f"Invalid num_epochs: {num_epochs!r} (must be a positive int)")
+    w = torch.normal(0.0, 0.01, size=(features.shape[1], 1), device=features.device, requires_grad=True)
+    b = torch.zeros(1, device=features.device, requires_grad=True)
+
+    def eval_loss() -> float:
+        with torch.no_grad():
+            return squared_loss(linreg(features, w, b), labels).mean().item()
+
+    ls, timer = [eval_loss()], Timer()
+    for epoch in range(num_epochs):
+        for batch_i, (X, y) in enumerate(minibatches(features, labels, batch_size=batch_size)):
+            w.grad, b.grad = None, None
+            squared_loss(linreg(X, w, b), y).mean().backward()
+            trainer_fn([w, b], states, hyperparams)
+            if (batch_i + 1) * batch_size % 100 == 0:
+                timer.stop()                      # the evaluation below is not training: keep it off the clock
+                ls.append(eval_loss())
+                check_finite(ls[-1], f"in epoch {epoch + 1} after {(batch_i + 1) * batch_size} examples",
+                             f" than lr={hyperparams.get('lr')}")
+                timer.start()
+    print('loss: %f, %f sec per epoch' % (ls[-1], timer.sum() / num_epochs))
+    return [0.0] + timer.cumsum(), ls
+
+
+def sgd_linreg_runs(features, labels, lrs, seeds=(0,), num_epochs: int = 3, every: int = 100) -> torch.Tensor:
+    """SGD with batch size 1 on linear regression (½ squared loss), float64, many runs at once.
+
+    `lrs` are learning rates or schedules `t -> lr` (t = 0, 1, ... counts the steps); each is run with every seed
+    (the seed draws w ~ N(0, 0.01²), b = 0 and each epoch's order). Returns the full-data losses, shape
+    (len(lrs), len(seeds), 1 + records), at the start and every `every` examples.
+    """
+    if not isinstance(num_epochs, int) or num_epochs <= 0:
+        raise ValueError(f"Invalid num_epochs: {num_epochs!r} (must be a positive int)")
+    X = torch.cat([features, torch.ones(len(features), 1, device=features.device)], 1).double()
+    y = labels.double().reshape(-1)
+    n, steps = len(X), num_epochs * len(X)
+    w0, order = [], []
+    for s in seeds:
+        gen = torch.Generator().manual_seed(s)
+        w0.append(torch.cat([torch.normal(0.0, 0.01, size=(X.shape[1] - 1,), generator=gen), torch.zeros(1)]))
+        order.append(torch.cat([torch.randperm(n, generator=gen) for _ in range(num_epochs)]))
+    W = torch.stack(w0).double().repeat(len(lrs), 1).to(X.device)                 # run r = i * len(seeds) + k
+    order = torch.stack(order).repeat(len(lrs), 1).to(X.device)
+    rate = torch.tensor([[lr(t) if callable(lr) else lr for t in range(steps)] for lr in lrs], dtype=torch.float64)
+    rate = rate.repeat_interleave(len(seeds), 0).to(X.device)
+    loss = lambda: 0.5 * ((W @ X.T - y) ** 2).mean(1)  # noqa: E731
+    ls = [loss()]
+    for t in range(steps):
+        x = X[order[:, t]]
+        W -= (rate[:, t] * ((x * W).sum(1) - y[order[:, t]]))[:, None] * x   # w -= lr (x.w - y) x, every run
+        if (t + 1) % every == 0:
+            ls.append(loss())
+    return torch.stack(ls, 1).reshape(len(lrs), len(seeds), -1).cpu()
 
 
 # ---------------------------------------------------------------- autoencoders

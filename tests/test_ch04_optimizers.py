@@ -8,9 +8,9 @@ import math
 
 import pytest
 import torch
+from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 
 import d2l_utils as d2l
-from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 
 STEM = "04_rmsprop_adadelta_adam"
 

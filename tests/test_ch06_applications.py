@@ -150,6 +150,19 @@ def test_sample_is_reproducible_with_a_generator():
     assert torch.equal(a, b)
 
 
+def test_sample_decodes_codes_drawn_from_the_standard_normal():
+    torch.manual_seed(0)
+    net = d2l.VAE(784, hidden=(16,), latent_dim=3)
+    seen = []
+    net.decode = lambda z: seen.append(z) or torch.zeros(len(z), 784)   # record the codes sample() decodes
+    assert net.sample(20_000, generator=torch.Generator().manual_seed(0)).shape == (20_000, 784)
+    (z,) = seen
+    assert z.shape == (20_000, 3)
+    assert z.mean(0).abs().max() < 0.03 and (z.std(0) - 1).abs().max() < 0.03
+    assert ((z < 0).float().mean(0) - 0.5).abs().max() < 0.02          # symmetric about 0 (U(0, 1) is not)
+    assert abs((z.abs() > 2).float().mean().item() - 0.0455) < 0.005   # the normal's tails: P(|z| > 2) = 4.55 %
+
+
 def test_reparameterize_is_differentiable_and_distributed_right():
     mu = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
     logvar = torch.tensor([0.0, -2.0, 1.0], dtype=torch.float64, requires_grad=True)
@@ -227,6 +240,20 @@ def test_a_nan_reconstruction_stops_training_with_the_clear_error():
     with pytest.raises(d2l.NonFiniteLossError):
         d2l.train_autoencoder(net, torch.optim.Adam(net.parameters()), torch.rand(32, 784), epochs=1,
                               batch_size=16, loss=d2l.VAE.elbo_terms, progress=False)
+
+
+# ---------------------------------------------------------------- dead units
+def test_dead_units_are_the_encoder_units_silent_on_every_input():
+    net = d2l.MLPAutoencoder(4, hidden=(3,), latent_dim=2)
+    with torch.no_grad():
+        net.encoder[0].weight.copy_(torch.tensor([[1.0, 0, 0, 0], [-1, -1, -1, -1], [0, 1, 0, 0]]))
+        net.encoder[0].bias.copy_(torch.tensor([0.0, 0.0, -0.5]))
+    X = torch.tensor([[1.0, 0, 0, 0], [0, 0.4, 0, 0]])   # unit 0: 1, 0; unit 1: -1, -0.4; unit 2: -0.5, -0.1
+    assert d2l.dead_units(net, X).tolist() == [False, True, True]
+    assert d2l.dead_units(net, torch.tensor([[0, 0.6, 0, 0]])).tolist() == [True, True, False]   # 0.6 - 0.5 > 0
+    assert d2l.dead_units(net, X.view(2, 1, 2, 2)).tolist() == [False, True, True]                # images flattened
+    with pytest.raises(ValueError, match="Linear"):
+        d2l.dead_units(d2l.ConvAutoencoder(), torch.rand(2, 784))
 
 
 # ---------------------------------------------------------------- the notebook's versions equal d2l_utils'

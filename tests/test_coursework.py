@@ -184,8 +184,8 @@ def test_student_copy(path, student):
     searched = json.dumps(_joined({"metadata": rel["metadata"], "cell_metadata": [c["metadata"] for c in rel["cells"]],
                                    "exercises": rel["cells"][section.start:]}), ensure_ascii=False)
     for s in secret:
-        leak = json.dumps(s.strip("\n"), ensure_ascii=False)[1:-1]
-        assert leak not in searched, f"leaked into the student copy:\n{s}"
+        leaked = json.dumps(s.strip("\n"), ensure_ascii=False)[1:-1] in searched
+        assert not leaked, f"leaked into the student copy:\n{s}"
 
 
 # ---------------------------------------------------------------- every notebook: one kernel run
@@ -198,7 +198,7 @@ def test_student_copy_runs_with_only_not_implemented_errors(path, runs):
     rows = [r for r in runs(path) if r[0] == "student"]
     errors = [r for r in rows if r[4].status != "ok"]
     assert rows[0][4].status == "ok", f"the setup cell fails: {rows[0][4].error}"
-    for _phase, _role, gid, cell, r in errors:
+    for _, _, gid, cell, r in errors:
         assert cw.is_solution(cell) or cw.is_grade(cell), f"an error outside the exercise cells ({gid}): {r.error}"
         if cw.is_solution(cell):
             assert r.ename == "NotImplementedError", f"{gid}: {r.error}"
@@ -211,7 +211,7 @@ def test_solutions_pass_and_wrong_answers_fail(path, runs):
     rows = [r for r in runs(path) if r[0] != "student"]
     assert all(r[4].status == "ok" for r in rows if r[1] in ("reset", "cd", "setup")), _fmt(rows)
     wrong_tests = {}
-    for _phase, role, gid, _cell, r in rows:
+    for _, role, gid, _, r in rows:
         if role == "test-wrong":
             wrong_tests.setdefault(gid, []).append(r.status)
         elif role == "wrong":

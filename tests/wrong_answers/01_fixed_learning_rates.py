@@ -7,15 +7,17 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 
 WRONG_ANSWERS = {
     'ch01-ex1-solution': '''\
-def largest_stable_lr(curvatures):
-    """The supremum of the stable learning rates of GD on sum_i L_i / 2 x_i^2."""
-    return 2 / min(curvatures)   # a common mistake: the flattest direction does not bound the step
+def exact_schedule(curvatures):
+    """Learning rates, one per step, that take GD on sum_i L_i / 2 x_i^2 to the minimum exactly."""
+    eta = 2 / (min(curvatures) + max(curvatures))   # the best constant rate: fast, but never exact
+    return [eta] * len(curvatures)
 ''',
     'ch01-ex2-solution': '''\
-def best_fixed_lr(curvatures):
-    """The learning rate minimising max_i |1 - eta L_i|, and that minimal factor."""
-    eta = 1 / max(curvatures)          # solves the steep coordinate in one step, but is not optimal
-    return eta, max(abs(1 - eta * L) for L in curvatures)
+def noise_floor(eta, L, sigma):
+    """The limit of E[L/2 x_t^2] for SGD with a constant rate on L/2 x^2 with gradient noise of std sigma."""
+    if eta * L >= 2:
+        return math.inf
+    return eta * sigma ** 2 / 4   # the small-eta approximation: drops the eta * L term
 ''',
     'ch01-ex3-solution': '''\
 def steps_to_reach(eta, L, x0, tol):

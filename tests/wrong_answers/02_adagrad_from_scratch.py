@@ -16,13 +16,25 @@ def adagrad_power_2d(eta, p=0.5, eps=1e-6, grad=d2l.grad_f_2d):
     return step
 ''',
     'ch02-ex2-solution': '''\
-def f_rot(x1, x2):
-    return 0.1 * (x1 + x2) ** 2 + 2 * (x1 - x2) ** 2
+GRIDS_2D = {'GD': [0.05, 0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55], 'AdaGrad': [0.25, 0.5, 1, 2, 4, 8, 16]}
 
 
-def grad_f_rot(x1, x2):
-    """The gradient (df/dx1, df/dx2) of f_rot."""
-    return 0.2 * (x1 + x2) + 4 * (x1 - x2), 0.2 * (x1 + x2) + 4 * (x1 - x2)
+def advantage(theta):
+    """Best final f of GD over best final f of AdaGrad on f(R_theta x), 20 steps from (-5, -2), grids GRIDS_2D."""
+    c, s = math.cos(math.radians(theta)), math.sin(math.radians(theta))
+
+    def f(x1, x2):
+        return d2l.f_2d(c * x1 + s * x2, -s * x1 + c * x2)
+
+    def grad(x1, x2):
+        g1, g2 = d2l.grad_f_2d(c * x1 + s * x2, -s * x1 + c * x2)
+        return c * g1 + s * g2, -s * g1 + c * g2
+
+    def best(make, grid):
+        ends = [f(*d2l.train_2d(make(eta, grad=grad), verbose=False)[-1]) for eta in grid]
+        return min(e for e in ends if math.isfinite(e))
+
+    return best(d2l.gd_2d, GRIDS_2D['GD']) / best(d2l.adagrad_2d, GRIDS_2D['AdaGrad'])
 ''',
     'ch02-ex3-solution': '''\
 def adagrad_first_step(g, eta, eps=1e-6):

@@ -7,24 +7,27 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 
 WRONG_ANSWERS = {
     'ch03-ex1-solution': '''\
-def adagrad_clr(lr, lr_decay, step):
-    """The decayed learning rate of torch.optim.Adagrad at `step` (1, 2, ...)."""
-    return lr / (1 + step * lr_decay)   # off by one: the first step would already be decayed
+def last_step_rates(optimizer, p):
+    """Per-coordinate factor of p.grad in the last step of a torch.optim.Adagrad (no weight decay)."""
+    group = next(g for g in optimizer.param_groups if any(q is p for q in g['params']))
+    return group['lr'] / (optimizer.state[p]['sum'].sqrt() + group['eps'])   # forgets lr_decay
 ''',
     'ch03-ex2-solution': '''\
-def book_kwargs(eps):
-    """Keyword arguments for torch.optim.Adagrad that give the book's sqrt(s + eps)."""
-    return {'eps': eps}   # same number, wrong place: sqrt(s) + eps
+def to_torch_adagrad(params, states, steps, lr):
+    """A torch.optim.Adagrad that continues a run of d2l.adagrad (eps=1e-10 outside the root) after `steps` updates."""
+    return torch.optim.Adagrad(params, lr=lr, eps=1e-10)   # a fresh optimizer: the accumulators are lost
 ''',
     'ch03-ex3-solution': '''\
 def save_checkpoint(model, optimizer):
-    """Everything needed to resume training exactly, as bytes."""
+    """Everything needed to resume a loop that draws its minibatches from torch's global generator, as bytes."""
     buffer = io.BytesIO()
-    torch.save({'model': model.state_dict()}, buffer)   # forgets AdaGrad's accumulators
+    torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict()}, buffer)   # no random state
     return buffer.getvalue()
 
 def load_checkpoint(data, model, optimizer):
-    """Restore `model` and `optimizer` in place from the bytes of save_checkpoint."""
-    model.load_state_dict(torch.load(io.BytesIO(data), weights_only=True)['model'])
+    """Restore `model`, `optimizer` and the global random state from the bytes of save_checkpoint."""
+    ckpt = torch.load(io.BytesIO(data), weights_only=True)
+    model.load_state_dict(ckpt['model'])
+    optimizer.load_state_dict(ckpt['optimizer'])
 ''',
 }

@@ -6,7 +6,23 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 """
 
 WRONG_ANSWERS = {
-    'ch06-ex1-solution': "def kl_to_prior(mu, logvar):\n    '''KL(N(mu, exp(logvar)) || N(0, I)) of each row, summed over the last dimension; shape (n,).'''\n    # a plausible mistake: reading logvar as log(sigma), so that sigma^2 = exp(2 logvar)\n    return -0.5 * torch.sum(1 + 2 * logvar - mu ** 2 - torch.exp(2 * logvar), dim=-1)",
-    'ch06-ex2-solution': "def auc_from_ranks(scores, labels):\n    '''The AUC as the Mann-Whitney statistic, with average ranks for tied scores.'''\n    s = np.asarray(scores, dtype=np.float64)\n    y = np.asarray(labels).astype(bool)\n    ranks = np.argsort(np.argsort(s)) + 1.0       # a plausible mistake: ties get distinct ranks\n    n1, n0 = y.sum(), (~y).sum()\n    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))",
-    'ch06-ex3-solution': "def salt_and_pepper(x, p, generator=None):\n    '''x with a fraction p of its entries set to 0 or 1 at random (half each).'''\n    # a plausible mistake: pepper only (every hit pixel becomes 0), as in masking noise\n    hit = torch.rand(x.shape, generator=generator) < p\n    return x.masked_fill(hit.to(x.device), 0.0)",
+    'ch06-ex1-solution': """\
+def kl_normal(mu, logvar, prior_mu, prior_logvar):
+    '''KL(N(mu, exp(logvar)) || N(prior_mu, exp(prior_logvar))) of each row, summed over the last dimension.'''
+    # a plausible mistake: the lesson's formula with mu - prior_mu for mu; the prior's variance is forgotten
+    return -0.5 * torch.sum(1 + logvar - (mu - prior_mu) ** 2 - logvar.exp(), dim=-1)""",
+    'ch06-ex2-solution': """\
+def auc_from_ranks(scores, labels):
+    '''The AUC as the Mann-Whitney statistic, with average ranks for tied scores.'''
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels).astype(bool)
+    ranks = np.argsort(np.argsort(s)) + 1.0       # a plausible mistake: ties get distinct ranks
+    n1, n0 = y.sum(), (~y).sum()
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))""",
+    'ch06-ex3-solution': """\
+def salt_and_pepper(x, p, generator=None):
+    '''x with a fraction p of its entries set to 0 or 1 at random (half each).'''
+    # a plausible mistake: pepper only (every hit pixel becomes 0), as in masking noise
+    hit = torch.rand(x.shape, generator=generator) < p
+    return x.masked_fill(hit.to(x.device), 0.0)""",
 }

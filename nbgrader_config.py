@@ -1,0 +1,27 @@
+"""nbgrader settings for teaching this course with nbgrader (0.9 or later).
+
+Copy this file into the root of your nbgrader course folder, with each chapter in `source/<assignment>/`
+(README.md, "For instructors", walks through every step). Run nbgrader in an environment where `d2l_utils` is
+installed (`pip install -e <this repository>`, or `make install`): the chapters import it, and so does this file.
+
+With these settings `nbgrader generate_assignment` makes the same student copy as `make student`: every lesson cell
+keeps its outputs and figures, the exercise cells are cleared (solution regions become `raise NotImplementedError()`,
+written answers `YOUR ANSWER HERE`, hidden tests removed, outputs cleared), and a notebook that keeps answers in its
+cell metadata is refused. Everything else is nbgrader's default.
+"""
+import os
+
+from d2l_utils.coursework import CODE_STUB, nbgrader_generate_preprocessors
+
+c = get_config()  # noqa: F821 (defined by the program that loads this file)
+
+# generate_assignment: nbgrader's steps, with its ClearOutput (which clears every output) replaced by
+# d2l_utils.coursework.ClearExerciseOutput (which clears the outputs of the exercises only).
+c.GenerateAssignment.preprocessors = nbgrader_generate_preprocessors()
+# The same stub as `make student`, at the indentation of the solution region.
+c.ClearSolutions.code_stub = {"python": CODE_STUB}
+
+# autograde: a chapter's longest cell takes well under a minute; nbgrader's default limit is 30 s per cell, too
+# tight for a busy grading machine. Figures are drawn once per cell (no live animation) in headless runs.
+c.Execute.timeout = 600
+os.environ.setdefault("D2L_STATIC_PLOTS", "1")

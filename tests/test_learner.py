@@ -1,0 +1,196 @@
+"""The learner's copy (`make learn`): the student copy in a folder of the learner's own, refreshed when the course
+changes, never overwriting a file the learner changed."""
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from d2l_utils import coursework as cw
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "coursework"
+NB = "tiny_course.ipynb"
+
+
+def _read(path):
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4)
+
+
+def _write(nb, path):
+    import nbformat
+
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture
+def course(tmp_path) -> Path:
+    """A copy of the fixture course (notebook + data file) that a test may change, as the course's authors do."""
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    for f in FIXTURES.iterdir():
+        if f.suffix in (".ipynb", ".csv"):
+            shutil.copy(f, src / f.name)
+    return src
+
+
+def _status(files) -> dict:
+    return {f.path.name: (f.status, f.update.name if f.update else None) for f in files}
+
+
+def _snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _edit_course(src: Path, text: str) -> None:
+    """The course changes: a sentence added to the lesson."""
+    nb = _read(src / NB)
+    nb.cells[2].source += f"\n\n{text}"
+    _write(nb, src / NB)
+
+
+def _answer(path: Path) -> None:
+    """The learner works: answers the first coding exercise and saves."""
+    nb = _read(path)
+    e = cw.coding_exercises(nb)[0]
+    nb.cells[e.solution].source = "def mean_sq(x):\n    return sum(v * v for v in x) / len(x)   # mine"
+    _write(nb, path)
+
+
+def test_the_learner_copy_is_the_student_copy_with_a_link_to_the_solutions(course, tmp_path):
+    me = tmp_path / "my-course"
+    assert _status(cw.learner(course, me)) == {NB: ("new", None), "tiny_data.csv": ("new", None)}
+    mine, student, src = _read(me / NB), cw.release_notebook(_read(course / NB)), _read(course / NB)
+    section = cw.exercises_range(student)
+    added = mine.cells.pop(section.start + 1)
+    assert mine == student, "apart from the link, the learner's copy is the student copy"
+    link = re.search(r"\]\(([^)]+)\)", added.source).group(1)
+    assert link == "../notebooks/tiny_course.ipynb" and (me / link).resolve() == (course / NB).resolve()
+    assert cw.solution_regions(src.cells[cw.coding_exercises(src)[0].solution].source)[0] not in json.dumps(mine)
+    assert (me / "tiny_data.csv").read_bytes() == (course / "tiny_data.csv").read_bytes()
+    assert set(json.loads((me / cw.MANIFEST).read_text())["written"]) == {NB, "tiny_data.csv"}
+    before = _snapshot(me)
+    assert _status(cw.learner(course, me)) == {NB: ("up to date", None), "tiny_data.csv": ("up to date", None)}
+    assert _snapshot(me) == before, "the same course gives the same bytes"
+
+
+def test_untouched_files_follow_the_course_and_edited_ones_are_never_overwritten(course, tmp_path):
+    me = tmp_path / "my-course"
+    cw.learner(course, me)
+    _answer(me / NB)
+    work = (me / NB).read_bytes()
+    (me / "notes.ipynb").write_text("{}")   # a file of the learner's own
+    assert _status(cw.learner(course, me))[NB] == ("kept", None), "the course did not change: nothing to offer"
+    assert not cw.update_path(me / NB).exists()
+
+    _edit_course(course, "A first correction.")
+    (course / "tiny_data.csv").write_text("1.0\n2.0\n6.0\n")
+    status = _status(cw.learner(course, me))
+    assert status == {NB: ("kept", "tiny_course-update.ipynb"), "tiny_data.csv": ("updated", None)}
+    assert (me / NB).read_bytes() == work, "the learner's work is left as it is"
+    update = _read(cw.update_path(me / NB))
+    assert "A first correction." in update.cells[2].source and (me / "tiny_data.csv").read_text().endswith("6.0\n")
+    fresh = _snapshot(me)
+    assert _status(cw.learner(course, me))[NB] == ("kept", None) and _snapshot(me) == fresh
+
+    _edit_course(course, "A second correction.")   # the untouched update is refreshed, the work still kept
+    assert _status(cw.learner(course, me))[NB] == ("kept", "tiny_course-update.ipynb")
+    assert "A second correction." in _read(cw.update_path(me / NB)).cells[2].source
+    assert (me / NB).read_bytes() == work
+
+    _answer(cw.update_path(me / NB))               # the learner moves on to the update and works there too
+    edited = _snapshot(me)
+    _edit_course(course, "A third correction.")
+    files = cw.learner(course, me)
+    assert _status(files)[NB] == ("blocked", None) and _snapshot(me) == edited
+    assert "rename one of them" in cw.format_learner(files)
+    assert (me / "notes.ipynb").read_text() == "{}"
+
+
+def test_a_deleted_file_comes_back_fresh_and_a_file_the_course_drops_stays(course, tmp_path):
+    me = tmp_path / "my-course"
+    cw.learner(course, me)
+    _answer(me / NB)
+    (me / NB).unlink()
+    assert _status(cw.learner(course, me))[NB] == ("restored", None)
+    assert _read(me / NB) == cw.learner_notebook(_read(course / NB), NB, "../notebooks/tiny_course.ipynb")
+    (course / "tiny_data.csv").unlink()
+    cw.learner(course, me)
+    assert (me / "tiny_data.csv").exists(), "nothing in the learner's folder is ever deleted"
+
+
+def test_a_file_that_was_there_before_is_the_learners(course, tmp_path):
+    me = tmp_path / "my-course"
+    me.mkdir()
+    (me / NB).write_text("my own notebook")
+    assert _status(cw.learner(course, me))[NB] == ("kept", "tiny_course-update.ipynb")
+    assert (me / NB).read_text() == "my own notebook"
+
+
+def test_learner_refuses_a_folder_inside_the_course_and_a_broken_manifest(course, tmp_path, capsys):
+    assert cw.main(["learner", str(course), str(course / "mine")]) == 1
+    assert "must lie outside the source folder" in capsys.readouterr().err
+    me = tmp_path / "my-course"
+    me.mkdir()
+    (me / cw.MANIFEST).write_text("{not json")
+    assert cw.main(["learner", str(course), str(me)]) == 1
+    assert "unreadable" in capsys.readouterr().err and not (me / NB).exists()
+
+
+def test_feedback_on_the_learners_work(course, tmp_path):
+    """`make feedback`: the learner's answered exercise passes its tests, hidden ones included; the other fails."""
+    me = tmp_path / "my-course"
+    cw.learner(course, me)
+    _answer(me / NB)
+    scores, problems = cw.grade([me / NB], [course], exercises_only=True, timeout=120)
+    assert not problems and [(s.grade_id, s.passed) for s in scores] == [("tiny-ex1-tests", True),
+                                                                         ("tiny-ex2-tests", False)]
+
+
+def _tracked(folder: str) -> list:
+    try:
+        out = subprocess.run(["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    return [ROOT / line for line in out.stdout.splitlines()]
+
+
+def test_make_learn_from_a_fresh_clone(tmp_path, monkeypatch, capsys):
+    """`make learn`'s command, run where only the repository's tracked notebooks exist, copies every chapter."""
+    clone = tmp_path / "clone"
+    for f in _tracked("notebooks"):
+        (clone / f.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, clone / f.relative_to(ROOT))
+    make = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^learn:.*\n((?:\t.*\n)+)", make, re.M)
+    assert recipe and "-m d2l_utils.coursework learner notebooks $(LEARNER_DIR)" in recipe.group(1)
+    assert re.search(r"^LEARNER_DIR\s*\?=\s*my-course$", make, re.M)
+    assert "my-course/" in (ROOT / ".gitignore").read_text().split()
+    monkeypatch.chdir(clone)
+    assert cw.main(["learner", "notebooks", "my-course"]) == 0   # python -m d2l_utils.coursework learner ...
+    out = capsys.readouterr().out
+    chapters = sorted(p.name for p in (clone / "notebooks").glob("0*.ipynb"))
+    assert chapters and all(f"new       {clone / 'my-course' / c}" in out for c in chapters)
+    for c in chapters:
+        nb = _read(clone / "my-course" / c)
+        assert not any(cw.solution_regions(x.source) or cw.hidden_test_regions(x.source) for x in nb.cells)
+        link = next(x for x in nb.cells if x.get("id") == "solutions-link")
+        assert f"](../notebooks/{c})" in link.source
+    index = clone / "notebooks" / "index.ipynb"
+    if index.exists():
+        assert (clone / "my-course" / "index.ipynb").read_bytes() == index.read_bytes()
+
+
+def test_study_time_counts_the_lesson_and_the_exercises():
+    nb = _read(FIXTURES / NB)
+    t = cw.study_time(nb)
+    words = sum(len(re.findall(r"\S+", nb.cells[i].source)) for i in (0, 2))   # the cells before the Exercises
+    assert (t.words, t.code_lines, t.coding, t.written) == (words, 3 + 6, 2, 1)
+    assert t.lesson == words / 120 + 9 / 15 and t.exercises == 2 * 15 + 7
+    table = cw.format_study_times([FIXTURES / NB])
+    assert table.splitlines()[2] == "| 90. A tiny chapter | 15 min | 2 coding, 1 written: 30 min | about 45 min |"
+    assert cw._minutes(75) == "1 h 15 min" and cw._minutes(122) == "2 h" and cw._minutes(3) == "15 min"
