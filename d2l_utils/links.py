@@ -67,16 +67,17 @@ def binder_url(path: str) -> str:
 
 
 def pip_requirement() -> str:
-    """The course's package, from the repository at REF, as pip names it."""
-    return f"{PACKAGE} @ git+{github_url()}@{REF}"
+    """The course's package (d2l_utils), from the repository at REF, as pip installs it."""
+    return f"git+{github_url()}@{REF}"
 
 
 def colab_lines() -> list[str]:
     """The setup cell's lines (after `%matplotlib inline`) that install the course's package on Colab only."""
+    # Plain Python (no `%pip` line), so that the cell also runs where magics are stripped, e.g. as a script.
     return ["import sys",
             "",
             'if "google.colab" in sys.modules:  # on Colab: install the course\'s d2l_utils (Colab has the rest)',
-            f'    %pip install -q --no-deps "{pip_requirement()}"']
+            f'    get_ipython().run_line_magic("pip", "install -q --no-deps {pip_requirement()}")']
 
 
 def badge_line(path: str) -> str:
@@ -119,12 +120,15 @@ def setup_source(source: str) -> str:
     if not lines or lines[0].strip() != "%matplotlib inline":
         raise ValueError("the setup cell must start with %matplotlib inline")
     rest = lines[1:]
-    for n in (4, 3):  # the Colab lines, with or without the blank line after `import sys`
-        head = [ln for ln in rest[:n] if ln.strip()]
-        if n - len(head) == n - 3 and len(head) == 3 and head[0] == "import sys" \
-                and head[1].startswith('if "google.colab" in sys.modules:') and "%pip install" in head[2]:
-            rest = rest[n:]
-            break
+    if rest and rest[0] == "import sys":  # older Colab lines: `import sys`, blank lines, the `if` and its body
+        i = 1
+        while i < len(rest) and not rest[i].strip():
+            i += 1
+        if i < len(rest) and rest[i].startswith('if "google.colab" in sys.modules:'):
+            i += 1
+            while i < len(rest) and rest[i][:1] in (" ", "\t"):
+                i += 1
+            rest = rest[i:]
     return "\n".join([lines[0], *colab_lines(), *rest])
 
 
