@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 __all__ = ["DATA_HUB", "DATA_URL", "DataError", "data_dir", "sha1sum", "download", "get_data_ch7", "ImageData",
-           "load_mnist", "load_fashion_mnist", "minibatches"]
+           "load_mnist", "load_fashion_mnist", "minibatches", "split_data"]
 
 #: where d2l keeps its data files
 DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
@@ -105,6 +105,21 @@ def get_data_ch7() -> tuple[torch.Tensor, torch.Tensor]:
     data = (data - data.mean(axis=0)) / data.std(axis=0)
     return (torch.tensor(data[:1500, :-1], dtype=torch.float32),
             torch.tensor(data[:1500, -1], dtype=torch.float32))
+
+
+def split_data(features: torch.Tensor, labels: torch.Tensor, sizes=(900, 300, 300),
+               seed: int = 0) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """A seeded random split of the rows into {'train': (X, y), 'val': (X, y), 'test': (X, y)} of the given sizes."""
+    if len(features) != len(labels):
+        raise ValueError(f"features and labels differ in length: {len(features)} and {len(labels)}")
+    if len(sizes) != 3 or not all(_is_int(n) and n > 0 for n in sizes) or sum(sizes) > len(features):
+        raise ValueError(f"Invalid sizes: {sizes!r} (three positive ints, at most {len(features)} rows in all)")
+    idx = torch.randperm(len(features), generator=torch.Generator().manual_seed(seed)).to(features.device)
+    parts, start = {}, 0
+    for name, n in zip(("train", "val", "test"), sizes):
+        rows = idx[start:start + n]
+        parts[name], start = (features[rows], labels[rows]), start + n
+    return parts
 
 
 class ImageData(NamedTuple):

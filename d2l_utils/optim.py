@@ -391,3 +391,256 @@ def add_to_class(Class):
     def wrapper(obj):
         setattr(Class, obj.__name__, obj)
     return wrapper
+
+
+# ---------------------------------------------------------------- chapter 7: per-layer rates, learned rates, AdamW
+__all__ += ["lars_trust_ratio", "lamb_trust_ratio", "exclude_bias_and_norm", "LARS", "LAMB", "AdamW", "SGDHD",
+            "AdamHD", "warmup_cosine", "one_cycle"]
+
+
+def lars_trust_ratio(w: torch.Tensor, g: torch.Tensor, trust_coefficient: float = 1e-3, weight_decay: float = 0.0,
+                     eps: float = 1e-8) -> torch.Tensor:
+    """LARS's factor of a tensor: trust_coefficient ||w|| / (||g|| + weight_decay ||w|| + eps); 1 if a norm is 0."""
+    w_norm, g_norm = torch.linalg.vector_norm(w), torch.linalg.vector_norm(g)
+    ratio = trust_coefficient * w_norm / (g_norm + weight_decay * w_norm + eps)
+    return torch.where((w_norm > 0) & (g_norm > 0), ratio, torch.ones_like(ratio))
+
+
+def lamb_trust_ratio(w: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """LAMB's per-tensor factor ||w|| / ||u|| for the Adam direction u (weight decay included); 1 if either is 0."""
+    w_norm, u_norm = torch.linalg.vector_norm(w), torch.linalg.vector_norm(u)
+    return torch.where((w_norm > 0) & (u_norm > 0), w_norm / u_norm, torch.ones_like(w_norm))
+
+
+def exclude_bias_and_norm(model: torch.nn.Module, weight_decay: float = 0.0) -> list[dict]:
+    """Two param groups, as the LARS and LAMB papers train: weight matrices and filters (adapted, decayed), and
+    biases and normalization parameters (tensors of dimension <= 1: no layer adaptation, no weight decay)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    return [{"params": [p for p in params if p.dim() > 1], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0, "layer_adaptation": False}]
+
+
+def _check_betas(betas) -> tuple[float, float]:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas!r} (must be a pair (beta1, beta2))")
+    _check("beta parameter at index 0", betas[0], high=1.0, high_open=True)
+    _check("beta parameter at index 1", betas[1], high=1.0, high_open=True)
+    return tuple(betas)
+
+
+class LARS(_Scratch):
+    """Layer-wise adaptive rate scaling (You, Gitman, Ginsburg 2017) on top of `torch.optim.SGD` with momentum.
+
+    For each parameter tensor: d = ratio * (g + weight_decay w) with ratio = `lars_trust_ratio(w, g, ...)`;
+    v = momentum v + d; w -= lr v. With ratio 1 this is torch.optim.SGD(momentum, weight_decay). A param group with
+    `layer_adaptation=False` (biases, normalization: see `exclude_bias_and_norm`) uses ratio 1. The last ratio of each
+    tensor is kept in `state['trust_ratio']`.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1.0, momentum: float = 0.9, weight_decay: float = 0.0,
+                 trust_coefficient: float = 1e-3, eps: float = 1e-8, layer_adaptation: bool = True):
+        _check("learning rate", lr), _check("momentum", momentum, high=1.0, high_open=True)
+        _check("weight_decay", weight_decay), _check("trust_coefficient", trust_coefficient, low_open=True)
+        _check("eps", eps)
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
+                                      trust_coefficient=trust_coefficient, eps=eps,
+                                      layer_adaptation=bool(layer_adaptation)))
+        for group in self.param_groups:   # options given per group are validated too
+            _check("learning rate", group["lr"]), _check("weight_decay", group["weight_decay"])
+            _check("momentum", group["momentum"], high=1.0, high_open=True)
+            _check("trust_coefficient", group["trust_coefficient"], low_open=True)
+
+    def _init_state(self, p, state, group):
+        state["step"] = 0
+        state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def trust_ratio(self, p: torch.Tensor, g: torch.Tensor, group: dict) -> torch.Tensor:
+        """The factor of tensor `p` this step (1 in a group without layer adaptation)."""
+        if not group["layer_adaptation"]:
+            return torch.ones((), dtype=p.dtype, device=p.device)
+        return lars_trust_ratio(p, g, group["trust_coefficient"], group["weight_decay"], group["eps"])
+
+    def _update(self, p, g, state, group):
+        ratio = self.trust_ratio(p, g, group)
+        state["trust_ratio"] = ratio
+        d = g.add(p, alpha=group["weight_decay"]) if group["weight_decay"] != 0 else g.clone()
+        if group["layer_adaptation"]:
+            d.mul_(ratio)
+        buf = state["momentum_buffer"].mul_(group["momentum"]).add_(d)
+        p.add_(buf, alpha=-group["lr"])
+
+
+class LAMB(_Scratch):
+    """Layer-wise adaptive moments (You et al. 2019): AdamW's direction, rescaled per tensor.
+
+    u = m_hat / (sqrt(v_hat) + eps) + weight_decay w (bias-corrected moments as in Adam); w -= lr * ratio * u with
+    ratio = `lamb_trust_ratio(w, u)`. With ratio 1 this is torch.optim.AdamW. A param group with
+    `layer_adaptation=False` uses ratio 1. The last ratio of each tensor is kept in `state['trust_ratio']`.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-6, weight_decay: float = 0.0, layer_adaptation: bool = True):
+        _check("learning rate", lr), _check("eps", eps), _check("weight_decay", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=_check_betas(betas), eps=eps, weight_decay=weight_decay,
+                                      layer_adaptation=bool(layer_adaptation)))
+        for group in self.param_groups:
+            _check("learning rate", group["lr"]), _check("weight_decay", group["weight_decay"])
+
+    def _init_state(self, p, state, group):
+        state["step"] = 0
+        state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def trust_ratio(self, p: torch.Tensor, u: torch.Tensor, group: dict) -> torch.Tensor:
+        """The factor of tensor `p` for direction `u` this step (1 in a group without layer adaptation)."""
+        if not group["layer_adaptation"]:
+            return torch.ones((), dtype=p.dtype, device=p.device)
+        return lamb_trust_ratio(p, u)
+
+    def _update(self, p, g, state, group):
+        (b1, b2), t = group["betas"], state["step"]
+        state["exp_avg"].lerp_(g, 1 - b1)
+        sq = state["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
+        denom = (sq.sqrt() / math.sqrt(1 - b2 ** t)).add_(group["eps"])
+        u = state["exp_avg"].div(denom).div_(1 - b1 ** t)
+        if group["weight_decay"] != 0:
+            u.add_(p, alpha=group["weight_decay"])
+        ratio = self.trust_ratio(p, u, group)
+        state["trust_ratio"] = ratio
+        p.sub_(u.mul_(ratio).mul_(group["lr"]))
+
+
+class AdamW(_Scratch):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019) as `torch.optim.AdamW` computes it.
+
+    w -= lr * weight_decay * w, then Adam's step (bias-corrected moments, eps outside the root; optional AMSGrad,
+    `maximize` ascends). Unlike Adam's `weight_decay` (an L2 term added to g), the decay is not divided by sqrt(v_hat).
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, maximize: bool = False):
+        _check("learning rate", lr), _check("eps", eps), _check("weight_decay", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=_check_betas(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=bool(amsgrad), maximize=bool(maximize)))
+
+    def _init_state(self, p, state, group):
+        Adam._init_state(self, p, state, group)
+
+    def _update(self, p, g, state, group):
+        if group["maximize"]:
+            g = -g
+        p.mul_(1 - group["lr"] * group["weight_decay"])
+        Adam._update(self, p, g, state, dict(group, weight_decay=0.0))
+
+
+class _HyperGradient(torch.optim.Optimizer):
+    """Hypergradient descent (Baydin et al. 2018): before each step the group's lr moves by
+    hypergrad_lr * <g_t, u_{t-1}>, minus the derivative of the loss with respect to the previous step's lr, where
+    u_{t-1} is the previous step's direction (w -= lr u). The lr used at each step is recorded in `lr_history`."""
+
+    def __init__(self, params, defaults: dict):
+        _check("learning rate", defaults["lr"]), _check("hypergrad_lr", defaults["hypergrad_lr"])
+        _check("weight_decay", defaults["weight_decay"])
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            _check("learning rate", group["lr"]), _check("hypergrad_lr", group["hypergrad_lr"])
+        self.lr_history: list[list[float]] = [[] for _ in self.param_groups]
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Update each group's lr by its hypergradient, then take the step; `closure` returns the loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for k, group in enumerate(self.param_groups):
+            params = [p for p in group["params"] if p.grad is not None]
+            for p in params:
+                if p.grad.is_sparse or torch.is_complex(p):
+                    raise RuntimeError(f"{type(self).__name__} supports only dense real parameters")
+            grads = [p.grad.add(p, alpha=group["weight_decay"]) if group["weight_decay"] != 0 else p.grad
+                     for p in params]
+            dirs = [self.state[p]["direction"] for p in params if "direction" in self.state[p]]
+            if group["hypergrad_lr"] != 0 and len(dirs) == len(params) and params:
+                h = sum(torch.sum(g * u) for g, u in zip(grads, dirs))
+                group["lr"] = group["lr"] + group["hypergrad_lr"] * float(h)
+            for p, g in zip(params, grads):
+                state = self.state[p]
+                state["step"] = int(state.get("step", 0)) + 1
+                self._update(p, g, state, group)
+            if k < len(self.lr_history):
+                self.lr_history[k].append(group["lr"])
+        return loss
+
+
+class SGDHD(_HyperGradient):
+    """SGD-HD: plain SGD (as torch.optim.SGD without momentum) whose lr follows its hypergradient <g_t, g_{t-1}>."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, hypergrad_lr: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(params, dict(lr=lr, hypergrad_lr=hypergrad_lr, weight_decay=weight_decay))
+
+    def _update(self, p, g, state, group):
+        state["direction"] = g.clone()
+        p.add_(g, alpha=-group["lr"])
+
+
+class AdamHD(_HyperGradient):
+    """Adam-HD: torch.optim.Adam's step whose lr follows its hypergradient <g_t, u_{t-1}>, u the Adam direction."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, hypergrad_lr: float = 0.0, weight_decay: float = 0.0):
+        _check("eps", eps)
+        super().__init__(params, dict(lr=lr, betas=_check_betas(betas), eps=eps, hypergrad_lr=hypergrad_lr,
+                                      weight_decay=weight_decay))
+
+    def _update(self, p, g, state, group):
+        if "exp_avg" not in state:
+            state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        (b1, b2), t = group["betas"], state["step"]
+        state["exp_avg"].lerp_(g, 1 - b1)
+        state["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
+        bc1 = 1 - b1 ** t
+        denom = (state["exp_avg_sq"].sqrt() / math.sqrt(1 - b2 ** t)).add_(group["eps"])
+        state["direction"] = state["exp_avg"] / denom / bc1
+        p.addcdiv_(state["exp_avg"], denom, value=-group["lr"] / bc1)
+
+
+# ---------------------------------------------------------------- schedules (learning rate at step k, from 0)
+def warmup_cosine(step: int, total_steps: int, warmup_steps: int, base_lr: float, start_factor: float = 0.1,
+                  min_lr: float = 0.0) -> float:
+    """Linear warm-up from start_factor * base_lr over `warmup_steps`, then cosine decay to `min_lr` at `total_steps`.
+
+    The values of torch's SequentialLR([LinearLR(start_factor, total_iters=warmup_steps),
+    CosineAnnealingLR(T_max=total_steps - warmup_steps, eta_min=min_lr)], milestones=[warmup_steps]).
+    """
+    if not (isinstance(step, int) and 0 <= step <= total_steps):
+        raise ValueError(f"Invalid step: {step!r} (must be an int in [0, total_steps={total_steps}])")
+    if not (isinstance(warmup_steps, int) and 0 <= warmup_steps < total_steps):
+        raise ValueError(f"Invalid warmup_steps: {warmup_steps!r} (must be an int in [0, total_steps))")
+    _check("base_lr", base_lr), _check("start_factor", start_factor, high=1.0, low_open=True)
+    _check("min_lr", min_lr, high=base_lr)
+    if step < warmup_steps:
+        return base_lr * (start_factor + (1 - start_factor) * step / warmup_steps)
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
+
+
+def one_cycle(step: int, total_steps: int, max_lr: float, pct_start: float = 0.3, div_factor: float = 25.0,
+              final_div_factor: float = 1e4) -> float:
+    """The one-cycle policy as torch.optim.lr_scheduler.OneCycleLR (cosine annealing, two phases) computes it:
+    from max_lr / div_factor up to max_lr over pct_start of the steps, then down to that / final_div_factor."""
+    if not (isinstance(total_steps, int) and total_steps > 0):
+        raise ValueError(f"Invalid total_steps: {total_steps!r} (must be a positive int)")
+    if not (isinstance(step, int) and 0 <= step <= total_steps):
+        raise ValueError(f"Invalid step: {step!r} (must be an int in [0, total_steps={total_steps}])")
+    _check("max_lr", max_lr), _check("pct_start", pct_start, high=1.0, low_open=True, high_open=True)
+    _check("div_factor", div_factor, low_open=True), _check("final_div_factor", final_div_factor, low_open=True)
+    initial = max_lr / div_factor
+    peak_step = float(pct_start * total_steps) - 1
+
+    def cos(start, end, pct):
+        return end + (start - end) / 2 * (math.cos(math.pi * pct) + 1)
+    if step <= peak_step:
+        return cos(initial, max_lr, step / peak_step)
+    return cos(max_lr, initial / final_div_factor, (step - peak_step) / (total_steps - 1 - peak_step))

@@ -15,8 +15,8 @@ from .models import _bce
 from .plotting import set_figsize
 
 __all__ = ["Timer", "Accumulator", "NonFiniteLossError", "check_finite", "train_2d", "linreg", "squared_loss",
-           "train_ch7", "train_pytorch_ch7", "train_ch7_timed", "sgd_linreg_runs", "train_autoencoder", "Race",
-           "race"]
+           "train_ch7", "train_pytorch_ch7", "train_ch7_timed", "sgd_linreg_runs", "fit_linreg", "param_gap",
+           "functional_step", "train_autoencoder", "Race", "race"]
 
 
 class Timer:
@@ -234,6 +234,77 @@ def sgd_linreg_runs(features, labels, lrs, seeds=(0,), num_epochs: int = 3, ever
     return torch.stack(ls, 1).reshape(len(lrs), len(seeds), -1).cpu()
 
 
+def fit_linreg(trainer_fn, init_states, hyperparams: dict, splits: dict, num_epochs: int = 20,
+               batch_size: int = 10, seed: int = 0, average_last: int = 5) -> dict:
+    """Train linear regression on splits['train'] with a functional optimizer; return held-out losses and curves.
+
+    `init_states(X_train)` makes fresh optimizer states (None: stateless, like `sgd`); `hyperparams` is copied, so
+    Adam's step count starts afresh. `seed` fixes the initial weights (w ~ N(0, 0.01), b = 0) and the minibatch
+    order. Returns 'val' (the validation loss averaged over the last `average_last` epochs), 'test' (the test loss
+    after the last epoch), and 'val_curve' / 'test_curve' (the loss before training and after every epoch). A run
+    whose loss overflows stops there with val = test = nan (a race counts it as the worst).
+    """
+    if not isinstance(num_epochs, int) or num_epochs <= 0:
+        raise ValueError(f"Invalid num_epochs: {num_epochs!r} (must be a positive int)")
+    if not isinstance(average_last, int) or not 0 < average_last <= num_epochs:
+        raise ValueError(f"Invalid average_last: {average_last!r} (an int in [1, num_epochs])")
+    X, y = splits["train"]
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).to(X.device).requires_grad_()
+    b = torch.zeros(1, device=X.device, requires_grad=True)
+    states, hp = (init_states(X) if init_states is not None else None), dict(hyperparams)
+
+    def held_out(part: str) -> float:
+        with torch.no_grad():
+            return squared_loss(linreg(splits[part][0], w, b), splits[part][1]).mean().item()
+
+    curves = {"val_curve": [held_out("val")], "test_curve": [held_out("test")]}
+    for _ in range(num_epochs):
+        for Xb, yb in minibatches(X, y, batch_size=batch_size, generator=gen):
+            w.grad, b.grad = None, None
+            squared_loss(linreg(Xb, w, b), yb).mean().backward()
+            trainer_fn([w, b], states, hp)
+        for key, part in (("val_curve", "val"), ("test_curve", "test")):
+            curves[key].append(held_out(part))
+        if not math.isfinite(curves["val_curve"][-1]):
+            return {"val": math.nan, "test": math.nan, **curves}
+    return {"val": float(np.mean(curves["val_curve"][-average_last:])), "test": curves["test_curve"][-1], **curves}
+
+
+def param_gap(make_a: Callable, make_b: Callable, features, labels, steps: int = 300, batch_size: int = 10,
+              seed: int = 1) -> float:
+    """Two copies of linear regression take the same `steps` minibatch steps; return the largest parameter gap.
+
+    `make_a(params)` / `make_b(params)` return a step() function, e.g. `torch.optim.Adam(params).step` or
+    `functional_step(d2l.adam, d2l.init_adam_states, {...})`.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.normal(0.0, 0.01, size=(features.shape[1], 1), generator=gen).to(features.device)
+    b = torch.zeros(1, device=features.device)
+    copies = [[w.clone().requires_grad_(), b.clone().requires_grad_()] for _ in range(2)]
+    updates = [(ps, make(ps)) for ps, make in zip(copies, (make_a, make_b))]
+    done = 0
+    while done < steps:
+        for X, y in minibatches(features, labels, batch_size=batch_size, generator=gen):
+            for params, update in updates:
+                for p in params:
+                    p.grad = None
+                squared_loss(linreg(X, *params), y).mean().backward()
+                update()
+            done += 1
+            if done == steps:
+                break
+    return max((p - q).abs().max().item() for p, q in zip(*copies))
+
+
+def functional_step(trainer_fn, init_states, hyperparams: dict) -> Callable:
+    """params -> step(): a functional optimizer with its own states (None: stateless) and a copy of `hyperparams`."""
+    def make(params):
+        states, hp = (init_states(params) if init_states is not None else None), dict(hyperparams)
+        return lambda: trainer_fn(params, states, hp)
+    return make
+
+
 # ---------------------------------------------------------------- autoencoders
 def _recon_loss(kind):
     if callable(kind):
@@ -402,3 +473,47 @@ def race(run: Callable, grids: dict, seeds=(0, 1, 2), tune_seeds=(0,), tune_key:
         done = dict(zip(tune_seeds, grid[name][chosen[name]]))
         runs[name] = [done[s] if s in done else run(name, chosen[name], s) for s in seeds]
     return Race(dict(grids), grid, chosen, runs, seeds, metric)
+
+
+# ---------------------------------------------------------------- chapter 7: training with a per-step schedule
+__all__ += ["train_scheduled", "reconstruction_loss"]
+
+
+def reconstruction_loss(net: nn.Module, data: torch.Tensor, loss: str = "bce", batch_size: int = 1024) -> float:
+    """The mean reconstruction loss ('bce' or 'mse') of `net` on `data`, in eval mode, without gradients."""
+    loss_fn, total = _recon_loss(loss), 0.0
+    net.eval()
+    with torch.no_grad():
+        for (x,) in minibatches(data, batch_size=batch_size, shuffle=False):
+            total += loss_fn(net, x, x).detach() * len(x)
+    net.train()
+    return (total / len(data)).item()
+
+
+def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int,
+                    batch_size: int, scheduler=None, loss="bce", seed: int = 0,
+                    on_step: Callable | None = None) -> list[float]:
+    """Train an autoencoder on `data`; `scheduler.step()` and then `on_step(step)` after every update.
+
+    Returns the training loss of every step (one host copy per epoch); stops with advice on a non-finite loss.
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
+        raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
+    loss_fn, gen, losses, step = _recon_loss(loss), torch.Generator().manual_seed(seed), [], 0
+    net.train()
+    for epoch in range(epochs):
+        epoch_losses = []
+        for (x,) in minibatches(data, batch_size=batch_size, generator=gen):
+            out = loss_fn(net, x, x)
+            optimizer.zero_grad(set_to_none=True)
+            out.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            step += 1
+            if on_step is not None:
+                on_step(step)
+            epoch_losses.append(out.detach())
+        losses += torch.stack(epoch_losses).tolist()
+        check_finite(losses[-1], f"in epoch {epoch + 1}", f" than lr={optimizer.param_groups[0].get('lr')}")
+    return losses

@@ -241,7 +241,11 @@ def test_answer_3_first_steps():
     assert abs(step[1] + 0.1) < 5.1e-8 and step[2].item() == pytest.approx(0.0707, abs=1e-4)
     assert step[3].item() == pytest.approx(-1e-4, rel=1e-6)
     torch_step = -0.1 * 1e-6 / (1e-6 + 1e-10)
+    assert torch_step == pytest.approx(-0.1 / (1 + 1e-4), rel=1e-12)
     assert torch_step == pytest.approx(-0.1 * (1 - 1e-4), rel=1e-8)
+    # the cross-overs: the book's step is eta / sqrt(2) at |g| = sqrt(eps), PyTorch's eta / 2 at |g| = eps
+    assert 0.1 * 1e-3 / math.sqrt(1e-6 + 1e-6) == pytest.approx(0.1 / math.sqrt(2), rel=1e-12)
+    assert 0.1 * 1e-10 / (math.sqrt(1e-20) + 1e-10) == pytest.approx(0.05, rel=1e-12)
 
 
 def test_answer_4_units():

@@ -183,9 +183,9 @@ def test_classes_state_dict_round_trip_and_closure(cls, kwargs):
             opt = cls(params, **kwargs)
             opt.load_state_dict(saved[1])
 
-        def closure():  # called at once, inside this iteration
-            opt.zero_grad()  # noqa: B023
-            value = loss(params, t)  # noqa: B023
+        def closure(opt=opt, params=params, t=t):
+            opt.zero_grad()
+            value = loss(params, t)
             value.backward()
             return value
         assert torch.is_tensor(opt.step(closure))
@@ -327,7 +327,98 @@ def test_2d_steppers_take_other_gradients(capsys):
     rot = lambda x1, x2: (0.2 * (x1 + x2) + 4 * (x1 - x2), 0.2 * (x1 + x2) - 4 * (x1 - x2))  # noqa: E731
     aligned = d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9))[-1]
     rotated = d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9, grad=rot))[-1]
-    assert math.dist(rotated, (0, 0)) > 50 * math.dist(aligned, (0, 0))  # exercise 3 of the chapter
+    assert math.dist(rotated, (0, 0)) > 50 * math.dist(aligned, (0, 0))
+
+
+# ---------------------------------------------------------------- the race's plumbing: split_data, fit_linreg
+def _splits(seed=0, n=200):
+    X, y = _regression(seed, n=n)
+    return d2l.split_data(X.float(), y.float(), sizes=(120, 40, 40), seed=seed)
+
+
+def test_split_data_is_a_seeded_partition():
+    X = torch.arange(50.0).reshape(25, 2)
+    y = torch.arange(25.0)
+    parts = d2l.split_data(X, y, sizes=(15, 5, 5), seed=3)
+    rows = torch.cat([parts[k][1] for k in ("train", "val", "test")])
+    assert sorted(rows.tolist()) == list(range(25)) and [len(parts[k][0]) for k in parts] == [15, 5, 5]
+    assert all(torch.equal(parts[k][0][:, 1], 2 * parts[k][1] + 1) for k in parts)    # rows stay together
+    again, other = d2l.split_data(X, y, sizes=(15, 5, 5), seed=3), d2l.split_data(X, y, sizes=(15, 5, 5), seed=4)
+    assert torch.equal(again["test"][1], parts["test"][1]) and not torch.equal(other["test"][1], parts["test"][1])
+    with pytest.raises(ValueError, match="sizes"):
+        d2l.split_data(X, y, sizes=(20, 5, 5))
+    with pytest.raises(ValueError, match="length"):
+        d2l.split_data(X, y[:-1])
+
+
+def test_fit_linreg_seeds_curves_and_fresh_state():
+    splits = _splits()
+    hp = {"lr": 0.01, "t": 1}
+    a = d2l.fit_linreg(d2l.adam, d2l.init_adam_states, hp, splits, num_epochs=8, seed=0)
+    b = d2l.fit_linreg(d2l.adam, d2l.init_adam_states, hp, splits, num_epochs=8, seed=0)
+    c = d2l.fit_linreg(d2l.adam, d2l.init_adam_states, hp, splits, num_epochs=8, seed=1)
+    assert hp == {"lr": 0.01, "t": 1}                  # the caller's dict is not advanced
+    assert a == b and a["test"] != c["test"]          # the seed fixes init and minibatch order, and matters
+    assert len(a["val_curve"]) == len(a["test_curve"]) == 9 and a["test"] == a["test_curve"][-1]
+    assert a["val"] == pytest.approx(sum(a["val_curve"][-5:]) / 5)
+    assert a["val_curve"][-1] < a["val_curve"][0] / 2
+    with pytest.raises(ValueError, match="average_last"):
+        d2l.fit_linreg(d2l.sgd, None, {"lr": 0.01}, splits, num_epochs=3)
+
+
+def test_fit_linreg_reaches_least_squares_and_stops_on_overflow():
+    splits = _splits(1)
+    X, y = splits["train"]
+    X1 = torch.cat([X.double(), torch.ones(len(X), 1, dtype=torch.float64)], 1)
+    w = torch.linalg.lstsq(X1, y.double().reshape(-1, 1)).solution
+    Xt, yt = splits["test"]
+    best = ((torch.cat([Xt.double(), torch.ones(len(Xt), 1, dtype=torch.float64)], 1) @ w
+             - yt.double().reshape(-1, 1)) ** 2 / 2).mean().item()
+    r = d2l.fit_linreg(d2l.sgd, None, {"lr": 0.5}, splits, num_epochs=200, batch_size=120)   # full-batch GD
+    assert r["test"] == pytest.approx(best, rel=1e-3)
+    bad = d2l.fit_linreg(d2l.sgd, None, {"lr": 50.0}, splits, num_epochs=40)
+    assert math.isnan(bad["val"]) and math.isnan(bad["test"]) and len(bad["val_curve"]) < 41
+    race = d2l.race(lambda name, lr, seed: d2l.fit_linreg(d2l.sgd, None, {"lr": lr}, splits, num_epochs=10,
+                                                          seed=seed), {"SGD": [0.01, 0.1, 50.0]}, seeds=(0, 1))
+    assert race.chosen["SGD"] != 50.0
+
+
+def test_param_gap_and_functional_step():
+    X, y = _regression(2)
+    X, y = X.float(), y.float()
+    same = d2l.param_gap(d2l.functional_step(d2l.adam, d2l.init_adam_states, {"lr": 0.01, "t": 1, "eps": 1e-8}),
+                         lambda ps: torch.optim.Adam(ps, lr=0.01, eps=1e-8).step, X, y, steps=50)
+    differ = d2l.param_gap(d2l.functional_step(d2l.sgd, None, {"lr": 0.01}),
+                           lambda ps: torch.optim.SGD(ps, lr=0.02).step, X, y, steps=50)
+    assert same < 1e-6 < 1e-3 < differ
+
+
+# ---------------------------------------------------------------- claims of the chapter's written answers
+def test_answer_loss_times_100_stability_claims(monkeypatch):
+    monkeypatch.setattr(d2l.train_ch7.__globals__["plt"], "plot", lambda *a, **k: None)
+    features, labels = d2l.get_data_ch7()
+    X1 = torch.cat([features.double(), torch.ones(len(features), 1, dtype=torch.float64)], 1)
+    L = torch.linalg.eigvalsh(X1.T @ X1 / len(X1)).max().item()
+    assert round(L, 2) == 2.10 and 2 / L < 1 < 2 * 1.5 / L            # SGD outside its bound, momentum inside
+    w, v = torch.zeros(6, 1, dtype=torch.float64), torch.zeros(6, 1, dtype=torch.float64)
+    y = labels.double().reshape(-1, 1)
+    for _ in range(300):                                                # full-batch heavy ball, eta = 1, beta = 0.5
+        v = 0.5 * v + X1.T @ (X1 @ w - y) / len(X1)
+        w = w - v
+    w_star = torch.linalg.lstsq(X1, y).solution
+    assert (w - w_star).abs().max() < 1e-6
+    for fn, init, hp in [(d2l.sgd, None, {"lr": 1.0}),
+                         (d2l.sgd_momentum, d2l.init_momentum_states, {"lr": 1.0, "momentum": 0.5})]:
+        for seed in range(3):                                           # minibatches of 10: both blow up
+            d2l.set_seed(seed)
+            try:
+                ls = d2l.train_ch7(fn, init(features) if init else None, dict(hp), features, labels, num_epochs=2)
+                assert ls[-1] > 100
+            except d2l.NonFiniteLossError:
+                pass
+    with pytest.raises(d2l.NonFiniteLossError):                         # RMSProp with gamma = 1 is SGD at rate 10
+        d2l.set_seed(0)
+        d2l.train_ch7(d2l.rmsprop, d2l.init_rmsprop_states(features), {"lr": 0.01, "gamma": 1.0}, features, labels)
 
 
 # ---------------------------------------------------------------- the notebook's helpers == d2l_utils

@@ -20,11 +20,9 @@ def noise_floor(eta, L, sigma):
     return eta * sigma ** 2 / 4   # the small-eta approximation: drops the eta * L term
 ''',
     'ch01-ex3-solution': '''\
-def steps_to_reach(eta, L, x0, tol):
-    """Steps of GD on L/2 x^2 until |x_t| <= tol, or None if it never gets there."""
-    q = 1 - eta * L                    # forgets the absolute value: wrong for 1/L < eta < 2/L
-    if q <= 0 or q >= 1:
-        return None
-    return math.ceil(math.log(tol / abs(x0)) / math.log(q))
+def line_search_rate(curvatures, x):
+    """The rate eta that minimises f(x - eta grad f(x)) for f(x) = sum_i L_i / 2 x_i^2."""
+    L, x = np.asarray(curvatures, dtype=float), np.asarray(x, dtype=float)
+    return float((L * x ** 2).sum() / (L ** 2 * x ** 2).sum())   # x.g / g.g: one power of L short
 ''',
 }

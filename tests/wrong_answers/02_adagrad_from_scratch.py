@@ -37,8 +37,8 @@ def advantage(theta):
     return best(d2l.gd_2d, GRIDS_2D['GD']) / best(d2l.adagrad_2d, GRIDS_2D['AdaGrad'])
 ''',
     'ch02-ex3-solution': '''\
-def adagrad_first_step(g, eta, eps=1e-6):
-    """AdaGrad's first update (from s = 0) for the gradients `g` (a tensor)."""
-    return -eta * g / (torch.sqrt(g * g) + eps)
+def adagrad_first_step(g, eta, eps=1e-6, eps_inside=True):
+    """AdaGrad's first update (from s = 0) for the gradients `g` (a tensor); eps_inside=False: torch.optim.Adagrad's."""
+    return -eta * g / (torch.sqrt(g * g) + eps)   # PyTorch's form for both conventions
 ''',
 }

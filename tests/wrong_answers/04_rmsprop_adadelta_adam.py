@@ -16,14 +16,26 @@ def rmsprop_rates(grads, eta, gamma, eps=1e-6):
     return rates
 ''',
     'ch04-ex2-solution': '''\
-def grad_f_rot(x1, x2):
-    """The gradient of f_rot(x1, x2) = 0.1 (x1 + x2)^2 + 2 (x1 - x2)^2."""
-    return 0.2 * (x1 + x2) + 4 * (x1 - x2), 0.2 * (x1 + x2) + 4 * (x1 - x2)   # lost the inner derivative -1
+import io
 
-aligned = d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9))
-rotated = d2l.train_2d(d2l.rmsprop_2d(0.4, 0.9, grad=grad_f_rot))
-print(f'distance to the minimum after 20 steps: aligned {math.dist(aligned[-1], (0, 0)):.4f}, '
-      f'rotated {math.dist(rotated[-1], (0, 0)):.4f}')
+def save_checkpoint(net, opt):
+    """The weights of `net` and the state of its optimizer `opt`, serialized with torch.save into bytes."""
+    buffer = io.BytesIO()
+    torch.save({'net': net.state_dict(), 'opt': opt.state_dict()}, buffer)
+    return buffer.getvalue()
+
+def load_checkpoint(data):
+    """A fresh nn.Linear(5, 1) and torch.optim.RMSprop(lr=0.01, alpha=0.9), restored from `save_checkpoint`'s bytes."""
+    saved = torch.load(io.BytesIO(data))
+    net = nn.Linear(5, 1)
+    net.load_state_dict(saved['net'])
+    opt = torch.optim.RMSprop(net.parameters(), lr=0.01, alpha=0.9)   # the weights come back, the state s does not
+    return net, opt
+''',
+    'ch04-ex4-solution': '''\
+def adam_flip_step(t, lr, beta1):
+    """The size of Adam's step t (t = 1, 2, ...; bias-corrected, eps = 0) when the gradient is +g, -g, +g, ..."""
+    return lr * (1 - beta1) * (1 - (-beta1) ** t) / (1 + beta1)   # v's bias correction 1 - beta1^t left out
 ''',
     'ch04-ex3-solution': '''\
 def online_adam(amsgrad, steps=300, C=3.0):
@@ -36,7 +48,5 @@ def online_adam(amsgrad, steps=300, C=3.0):
         with torch.no_grad():
             x.clamp_(-1.0, 1.0)
     return x.item()
-
-print(f'Adam ends at x = {online_adam(False):.2f}, AMSGrad at x = {online_adam(True):.2f} (the best point is -1)')
 ''',
 }

@@ -25,4 +25,12 @@ def salt_and_pepper(x, p, generator=None):
     # a plausible mistake: pepper only (every hit pixel becomes 0), as in masking noise
     hit = torch.rand(x.shape, generator=generator) < p
     return x.masked_fill(hit.to(x.device), 0.0)""",
+    'ch06-ex5-solution': """\
+def beta_elbo(beta):
+    '''A loss function (net, x_in, x) -> dict for d2l.train_autoencoder: reconstruction + beta * KL.'''
+    # a plausible mistake: the weighted KL term added to the whole -ELBO, which already holds one KL term
+    def loss(net, x_in, x):
+        terms = d2l.VAE.elbo_terms(net, x_in, x)
+        return {'loss': terms['loss'] + beta * terms['kl'], 'recon': terms['recon'], 'kl': terms['kl']}
+    return loss""",
 }

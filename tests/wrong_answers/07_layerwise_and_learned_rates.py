@@ -1,0 +1,25 @@
+"""Deliberately wrong answers to chapter 7's coding exercises (07_layerwise_and_learned_rates.ipynb).
+
+Keyed by the grade_id of the solution cell; each value replaces that whole cell. The visible tests of the exercise
+must reject every one (tests/test_coursework.py). They are kept here, outside the notebooks, so that no student copy
+(`make student` or nbgrader's generate_assignment) can carry them.
+"""
+
+WRONG_ANSWERS = {
+    'ch07-ex1-solution': '''\
+def cosine_restarts(step, T_0, T_mult, base_lr, min_lr=0.0):
+    \'\'\'The learning rate of torch's CosineAnnealingWarmRestarts at step `step` (0, 1, ...).\'\'\'
+    t = step % T_0               # every cycle as long as the first: T_mult ignored
+    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * t / T_0)) / 2
+''',
+    'ch07-ex2-solution': '''\
+def normalized_hypergradient_lr(lr, g, g_prev, beta):
+    \'\'\'The next learning rate of the multiplicative rule lr * (1 + beta * cos(g, g_prev)).\'\'\'
+    return lr + beta * torch.dot(g.flatten(), g_prev.flatten()).item()   # the additive rule of section 7.5
+''',
+    'ch07-ex3-solution': '''\
+def steps_to_halve(lr, weight_decay):
+    \'\'\'How many AdamW steps with zero gradient it takes until a weight is at most half its initial value.\'\'\'
+    return round(0.5 / (lr * weight_decay))   # a linear decay instead of a geometric one
+''',
+}
