@@ -226,8 +226,8 @@ def test_workflow_runs_ci_run_on_push_and_pull_request():
             assert re.match(r"\s*matrix\.([\w-]+)", expr)[1] in job["strategy"]["matrix"], expr
 
 
-def test_newest_ci_python_is_the_newest_the_locked_torch_supports():
-    # torch 2.14.1 publishes wheels for Python 3.10 ... 3.14; the workflow tests both ends.
+def test_both_ci_pythons_get_the_tested_torch():
+    # torch 2.14.1 publishes wheels for Python 3.10 ... 3.14 (3.15 only from torch 2.15): the workflow tests both ends.
     lock = _lock()
     assert lock["3.14"]["torch"] == "2.14.1" and lock["3.10"]["torch"] == "2.14.1"
 
