@@ -1,34 +1,52 @@
 # Two commands on a fresh clone: `make lab` (read and run the course) and `make test` (check it).
-# Both create .venv when it is missing; the install is redone only when requirements.txt or
-# pyproject.toml change (the stamp file below), so a second `make test` installs nothing.
+# Both create .venv when it is missing and install the tested versions (requirements.txt's packages at the exact
+# versions of constraints.txt); the install is redone only when one of those files changes (the stamp files below),
+# so a second `make test` installs nothing.
 
 PYTHON    ?= python3
 VENV      ?= .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+LOCK      := constraints.txt
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 SANITIZE  := tests/nbval_sanitize.cfg
+LINTED    := d2l_utils tests benchmarks notebooks
 LEARNER_DIR ?= my-course
+# The CPU build of torch (about 0.2 GB instead of 3 GB of NVIDIA libraries) comes from PyTorch's own index. It is the
+# default on Linux when no NVIDIA driver is found (no nvidia-smi) and that index answers; CPU=0 forces PyPI's default
+# build, CPU=1 the CPU one. Elsewhere PyPI's build is the right one already (macOS and Windows wheels have no CUDA).
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+CPU       ?= $(shell [ "$$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev/null 2>&1 \
+               && $(PYTHON) -c "import urllib.request as u; u.urlopen('$(TORCH_CPU_INDEX)/', timeout=5)" 2>/dev/null \
+               && echo 1 || echo 0)
+PIP_INSTALL = $(BIN)/python -m pip install $(if $(filter 1,$(CPU)),--extra-index-url $(TORCH_CPU_INDEX)) -c $(LOCK)
 # Figures drawn once per cell (no live animation) whenever notebooks run headless.
 export D2L_STATIC_PLOTS := 1
 
-.PHONY: help install lab test test-unit test-notebooks notebooks student grade bench clean learn feedback
+.PHONY: help install lab learn feedback test lint links test-unit test-notebooks notebooks student grade bench lock clean
 
 help:
-	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing)"
+	@echo "make lab        open the course in JupyterLab (creates $(VENV) if missing; CPU=1/0 chooses torch's build)"
 	@echo "make learn      your own copy of the course in $(LEARNER_DIR)/, exercises without answers, opened in JupyterLab"
 	@echo "make feedback   run the tests of your exercises in $(LEARNER_DIR)/, hidden ones included"
-	@echo "make test       unit tests + every notebook under nbval (creates $(VENV) if missing)"
+	@echo "make test       lint, unit tests, every notebook under nbval (creates $(VENV) if missing)"
 	@echo "make notebooks  re-run notebooks with a fresh kernel, storing outputs (NOTEBOOKS=... for some)"
+	@echo "make links      rewrite every Colab/Binder/nbviewer link from the address in d2l_utils/links.py"
+	@echo "make lock       rewrite $(LOCK) from $(VENV) (after upgrading and re-running the notebooks)"
 	@echo "make student    write the student release to release/student/"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks"
 	@echo "make bench      run the benchmarks in benchmarks/"
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -r requirements.txt -e .
+	$(PIP_INSTALL) -r requirements.txt -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(PIP_INSTALL) -r requirements.txt -e '.[test]'
 	touch $@
 
 lab: $(STAMP)
@@ -42,10 +60,16 @@ feedback: $(STAMP)
 	@test -d $(LEARNER_DIR) || (echo "no $(LEARNER_DIR)/ yet: run make learn first" && exit 2)
 	$(BIN)/python -m d2l_utils.coursework grade --exercises-only $(wildcard $(LEARNER_DIR)/0*.ipynb)
 
-test: $(STAMP)
+test: $(TEST_STAMP) lint
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) --durations=10
 
-test-unit: $(STAMP)
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check $(LINTED)
+
+links: $(STAMP)
+	$(BIN)/python -m d2l_utils.links --write
+
+test-unit: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests
 
 test-notebooks: $(STAMP)
@@ -68,6 +92,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lock:
+	$(BIN)/python -m d2l_utils.lock
 
 clean:
 	rm -rf release .pytest_cache

@@ -31,4 +31,30 @@ from .d2l_ai import (abs, arange, argmax, astype, batch_matmul, concat, cos, cos
                      size, stack, swapaxes, tanh, tensor, to, train_ch11, train_concise_ch11, transpose, zeros,
                      zeros_like)
 
+__all__ = [  # the public names, module by module (ruff checks that every import above is listed)
+    "plt", "np", "torch",
+    "num_threads", "set_seed", "synchronize", "try_gpu",
+    "DATA_HUB", "DATA_URL", "DataError", "ImageData", "data_dir", "download", "get_data_ch7", "load_fashion_mnist",
+    "load_mnist", "minibatches", "sha1sum", "split_data",
+    "Animator", "explore_2d", "plot", "set_axes", "set_figsize", "show_images", "show_trace_2d", "trace_figure",
+    "use_svg_display",
+    "Adam", "AdaGrad", "RMSProp", "adadelta", "adagrad", "adagrad_2d", "adam", "adam_2d", "f_2d", "gd_2d",
+    "grad_f_2d", "init_adadelta_states", "init_adagrad_states", "init_adam_states", "init_momentum_states",
+    "init_rmsprop_states", "momentum_2d", "rmsprop", "rmsprop_2d", "sgd", "sgd_momentum",
+    "Accumulator", "NonFiniteLossError", "Race", "Timer", "check_finite", "fit_linreg", "functional_step", "linreg",
+    "param_gap", "race", "squared_loss", "train_2d", "train_autoencoder", "train_ch7", "train_pytorch_ch7",
+    "sgd_linreg_runs", "train_ch7_timed",
+    "add_to_class", "supports_fused",
+    "LAMB", "LARS", "AdamHD", "AdamW", "SGDHD", "exclude_bias_and_norm", "lamb_trust_ratio", "lars_trust_ratio",
+    "one_cycle", "warmup_cosine",
+    "reconstruction_loss", "train_scheduled",
+    "VAE", "ConvAutoencoder", "MLPAutoencoder", "mlp",
+    "dead_units", "roc_auc", "roc_curve", "threshold_at_fpr",
+    "abs", "arange", "argmax", "astype", "batch_matmul", "concat", "cos", "cosh", "evaluate_loss", "exp",
+    "expand_dims", "eye", "float32", "get_data_ch11", "int32", "int64", "linspace", "load_array", "log", "matmul",
+    "meshgrid", "normal", "numpy", "ones", "ones_like", "rand", "randn", "reduce_mean", "reduce_sum", "repeat",
+    "reshape", "sigmoid", "sin", "sinh", "size", "stack", "swapaxes", "tanh", "tensor", "to", "train_ch11",
+    "train_concise_ch11", "transpose", "zeros", "zeros_like",
+]
+
 __version__ = "0.1.0"

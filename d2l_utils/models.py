@@ -71,7 +71,7 @@ class ConvAutoencoder(nn.Module):
 
 
 def _bce(p: torch.Tensor, x: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """F.binary_cross_entropy(p, x, reduction=...) ('mean' or 'sum') up to rounding, but NaN in p gives NaN, not an error."""
+    """F.binary_cross_entropy(p, x, reduction='mean'|'sum') up to rounding, but NaN in p gives NaN, not an error."""
     def log(q):  # clamped at -100 like F.binary_cross_entropy; clamping q first keeps the gradient finite at q = 0
         return torch.log(q.clamp_min(1e-44)).clamp_min(-100)
     terms = -torch.lerp(log(1 - p), log(p), x)

@@ -46,7 +46,7 @@ def grad_f_2d(x1, x2):
 
 # ---------------------------------------------------------------- functional form (d2l chapter 7)
 def _zeros(spec) -> list[torch.Tensor]:
-    """State tensors: `spec` is the feature matrix or feature_dim (linear regression: w (d, 1), b (1,)), or shapes/params."""
+    """State tensors: `spec` is the features or feature_dim (linear regression: w (d, 1), b (1,)), or shapes/params."""
     if isinstance(spec, int) and not isinstance(spec, bool):
         return [torch.zeros((spec, 1)), torch.zeros(1)]
     if isinstance(spec, torch.Tensor):
@@ -113,7 +113,7 @@ def init_rmsprop_states(spec) -> list[torch.Tensor]:
 
 
 def rmsprop(params, states, hyperparams: dict) -> None:
-    """RMSProp: s = gamma s + (1 - gamma) g*g; p -= lr g / sqrt(s + eps) (torch.optim.RMSprop: alpha=gamma, eps outside)."""
+    """RMSProp: s = gamma s + (1 - gamma) g*g; p -= lr g / sqrt(s + eps) (torch's RMSprop: alpha=gamma, eps outside)."""
     lr, gamma = _hp(hyperparams, "lr"), _hp(hyperparams, "gamma", high=1.0)
     eps = _hp(hyperparams, "eps", 1e-6, low_open=True)
     inside = hyperparams.get("eps_inside", True)
@@ -129,7 +129,7 @@ def init_adadelta_states(spec) -> list[tuple[torch.Tensor, torch.Tensor]]:
 
 
 def adadelta(params, states, hyperparams: dict) -> None:
-    """AdaDelta: s = rho s + (1-rho) g*g; g' = sqrt(delta+eps)/sqrt(s+eps) g; p -= lr g'; delta = rho delta + (1-rho) g'*g'."""
+    """AdaDelta: s = rho s + (1-rho) g^2; g' = sqrt((delta+eps) / (s+eps)) g; p -= lr g'; delta likewise with g'^2."""
     rho = _hp(hyperparams, "rho", high=1.0)
     eps = _hp(hyperparams, "eps", 1e-5, low_open=True)
     lr = _hp(hyperparams, "lr", 1.0)  # AdaDelta needs none; torch.optim.Adadelta multiplies by lr=1.0

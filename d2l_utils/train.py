@@ -411,7 +411,8 @@ class Race:
     """The outcome of `race`: grid results, the chosen rates, and the runs at those rates for every seed."""
 
     def __init__(self, grids: dict, grid: dict, chosen: dict, runs: dict, seeds: tuple, metric: str):
-        self.grids, self.grid, self.chosen, self.runs, self.seeds, self.metric = grids, grid, chosen, runs, seeds, metric
+        self.grids, self.grid, self.chosen, self.runs = grids, grid, chosen, runs
+        self.seeds, self.metric = seeds, metric
 
     def scores(self, name: str, key: str | None = None) -> np.ndarray:
         """The held-out score (`key`, default the race's test metric) of `name` at its chosen rate, one per seed."""
@@ -430,8 +431,8 @@ class Race:
         """One line per optimizer: the tuning score of every rate of its grid, the chosen one marked with *."""
         lines = []
         for name, lrs in self.grids.items():
-            cells = [f"lr {lr:<7g}{_mean_score(self.grid[name][lr], key):8.4f}{' *' if lr == self.chosen[name] else '  '}"
-                     for lr in lrs]
+            cells = [f"lr {lr:<7g}{_mean_score(self.grid[name][lr], key):8.4f}"
+                     + (" *" if lr == self.chosen[name] else "  ") for lr in lrs]
             lines.append(f"{name:<10}" + "  ".join(cells))
         return "\n".join(lines)
 

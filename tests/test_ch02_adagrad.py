@@ -11,9 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from conftest import notebook_defs, wrong_answers  # noqa: E402
 
 import d2l_utils as d2l  # noqa: E402
+from conftest import notebook_defs, wrong_answers  # noqa: E402
 
 STEM = "02_adagrad_from_scratch"
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / f"{STEM}.ipynb"

@@ -132,7 +132,8 @@ def test_minibatches_cover_every_example_once(device, n, batch_size):
     y = 2 * torch.arange(n, device=device)
     for shuffle in (True, False):
         batches = list(d2l.minibatches(X, y, batch_size=batch_size, shuffle=shuffle))
-        assert [len(b[0]) for b in batches] == [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+        rest = [n % batch_size] if n % batch_size else []
+        assert [len(b[0]) for b in batches] == [batch_size] * (n // batch_size) + rest
         seen = torch.cat([b[0] for b in batches])
         assert torch.equal(seen.sort().values, X)                      # every example exactly once
         assert all(torch.equal(yb, 2 * xb) for xb, yb in batches)      # tensors stay aligned

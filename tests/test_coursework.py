@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import wrong_answers
 
+from conftest import wrong_answers
 from d2l_utils import coursework as cw
 
 ROOT = Path(__file__).resolve().parent.parent

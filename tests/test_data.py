@@ -1,7 +1,6 @@
 """The download cache: checksums, atomic writes, offline errors, and the airfoil data of d2l chapter 7."""
 import hashlib
 import http.server
-import os
 import threading
 from pathlib import Path
 
@@ -24,6 +23,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404)
             return
+        self.server.hits += 1  # counted before the body is sent: once a client has read it, the count is final
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -33,7 +33,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(body)
-        self.server.hits += 1
 
     def log_message(self, *args):
         pass
@@ -77,7 +76,7 @@ def test_download_verifies_caches_and_uses_env_dir(server, monkeypatch, tmp_path
     monkeypatch.setenv("D2L_DATA_DIR", str(tmp_path))
     _register(monkeypatch, f"http://127.0.0.1:{server.server_port}/good")
     path = d2l.download("toy")
-    assert path == tmp_path / "good" and path.read_bytes() == PAYLOAD
+    assert path == tmp_path / "good" and path.read_bytes() == PAYLOAD and server.hits == 1
     assert d2l.download("toy") == path and server.hits == 1  # cached: not downloaded again
     assert _leftovers(tmp_path) == ["good"]
 

@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import d2l_utils as d2l  # noqa: E402
+from d2l_utils import train as d2l_train  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -91,19 +92,62 @@ def test_animator_static_mode_draws_once(monkeypatch):
     assert [list(line.get_ydata()) for line in anim.axes.lines] == [[1.0, 0.5, 1 / 3], [1.0, 2 / 3]]
 
 
+def test_train_autoencoder_animates_the_losses_it_returns(monkeypatch):
+    monkeypatch.setenv("D2L_STATIC_PLOTS", "1")
+    torch.manual_seed(0)
+    net, x = d2l.MLPAutoencoder(16, hidden=(8,), latent_dim=2), torch.rand(64, 16)
+    plt.close("all")
+    hist = d2l.train_autoencoder(net, torch.optim.Adam(net.parameters(), lr=0.01), x, epochs=3, batch_size=16,
+                                 progress=False, animate=True, val_data=x[:16])
+    (fig,) = map(plt.figure, plt.get_fignums())  # one figure, drawn once
+    ax = fig.axes[0]
+    assert [list(line.get_xdata()) for line in ax.lines] == [[1, 2, 3], [1, 2, 3]]
+    assert [list(line.get_ydata()) for line in ax.lines] == [hist["train_loss"], hist["val_loss"]]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "validation"]
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
+
+
+class _Elsewhere(torch.Tensor):
+    """A CPU tensor that reports another device, and records where `.to` sends it."""
+    moves: list = []
+
+    @property
+    def device(self):
+        return torch.device("cuda", 7)
+
+    def to(self, *args, **kwargs):
+        _Elsewhere.moves.append(args[0] if args else kwargs["device"])
+        return self.as_subclass(torch.Tensor).to(*args, **kwargs)
+
+
+def test_train_autoencoder_moves_optimizer_state_to_its_parameters_device(monkeypatch):
+    # Runs on any machine: state that reports another device (as state created before `net.to(device)` does)
+    # must be moved to its parameter's device before the first step; the same code path serves a real GPU.
+    torch.manual_seed(0)
+    net = d2l.MLPAutoencoder(16, hidden=(8,), latent_dim=2)
+    opt = torch.optim.Adagrad(net.parameters(), lr=0.05)  # eager state: 'sum' exists before training
+    for state in opt.state.values():
+        state["sum"] = state["sum"].as_subclass(_Elsewhere)
+    monkeypatch.setattr(_Elsewhere, "moves", [])
+    d2l.train_autoencoder(net, opt, torch.rand(32, 16), epochs=1, batch_size=16, device="cpu", progress=False)
+    assert _Elsewhere.moves == [torch.device("cpu")] * len(opt.state)
+    assert all(type(s["sum"]) is torch.Tensor and s["sum"].device == torch.device("cpu") for s in opt.state.values())
+
+
 def test_show_images_grid():
     axes = d2l.show_images(torch.rand(5, 1, 28, 28), 2, 3, titles=list("abcde"))
     assert axes.shape == (2, 3) and axes[0, 0].get_title() == "a" and not axes[1, 2].images
 
 
 # ---------------------------------------------------------------- timers
-def test_timer_and_accumulator():
+def test_timer_and_accumulator(monkeypatch):
+    clock = iter([10.0, 11.0, 20.0, 23.0])  # start, stop (1 s), start, stop (3 s)
+    monkeypatch.setattr(d2l_train.time, "perf_counter", lambda: next(clock))
     timer = d2l.Timer()
-    timer.stop()
+    assert timer.stop() == 1.0
     timer.start()
-    timer.stop()
-    assert len(timer.times) == 2 and timer.sum() >= timer.avg() >= 0
-    assert timer.cumsum()[-1] == pytest.approx(timer.sum())
+    assert timer.stop() == 3.0
+    assert timer.times == [1.0, 3.0] and timer.sum() == 4.0 and timer.avg() == 2.0 and timer.cumsum() == [1.0, 4.0]
     acc = d2l.Accumulator(2)
     acc.add(1, torch.tensor(2.0))
     acc.add(3, 4)

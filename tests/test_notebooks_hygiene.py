@@ -61,11 +61,59 @@ def test_chapter_template(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_opening_changes_nothing(path):
+    """Stored as JupyterLab writes a notebook, so that opening one does not mark it modified."""
+    nb = _load(path)
+    assert nb["metadata"]["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                            "name": "python3"}
+    info = nb["metadata"]["language_info"]
+    assert set(info) == {"codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter",
+                         "pygments_lexer", "version"} and info["name"] == "python"
+    assert re.fullmatch(r"3\.\d+\.\d+", info["version"])
+    assert nb["nbformat"] == 4 and nb["nbformat_minor"] >= 5 and all("id" in c for c in nb["cells"])
+    text = path.read_text(encoding="utf-8")
+    assert text == json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", \
+        "not in Jupyter's own layout (1-space indent, sorted keys): python -m d2l_utils.links --write"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_figures_appear_under_any_mplbackend(path):
+    """`%matplotlib inline` first: a kernel that inherits MPLBACKEND=Agg still shows every figure."""
+    setup = "".join(_code(_load(path))[0]["source"])
+    assert setup.split("\n", 1)[0] == "%matplotlib inline"
+
+
+def test_a_figure_notebook_shows_its_figures_under_mplbackend_agg(tmp_path):
+    """Run a small notebook that draws, the way the course's setup cells do, in a kernel with MPLBACKEND=Agg."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport d2l_utils as d2l\nd2l.use_svg_display()"),
+        nbformat.v4.new_code_cell("d2l.plot([1.0, 2.0, 4.0], xlabel='x', ylabel='y');")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    old = dict(os.environ)
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    outputs = nb.cells[1].outputs
+    assert any("image/svg+xml" in o.get("data", {}) for o in outputs), outputs
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_links_point_to_existing_notebooks(path):
     nb = _load(path)
     text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     for target in re.findall(r"\]\(([^)#\s]+\.ipynb)\)", text):
-        assert (path.parent / target).exists(), f"broken link to {target}"
+        if not re.match(r"[a-z]+://", target):  # web links (Colab, nbviewer) are checked in test_project_files
+            assert (path.parent / target).exists(), f"broken link to {target}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
