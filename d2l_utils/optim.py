@@ -11,7 +11,8 @@ import torch
 
 __all__ = ["f_2d", "grad_f_2d", "sgd", "init_momentum_states", "sgd_momentum", "init_adagrad_states", "adagrad",
            "init_rmsprop_states", "rmsprop", "init_adadelta_states", "adadelta", "init_adam_states", "adam",
-           "gd_2d", "momentum_2d", "adagrad_2d", "rmsprop_2d", "adam_2d", "AdaGrad", "RMSProp", "Adam"]
+           "gd_2d", "momentum_2d", "adagrad_2d", "rmsprop_2d", "adam_2d", "AdaGrad", "RMSProp", "Adam",
+           "linear_warmup"]
 
 
 # ---------------------------------------------------------------- validation (messages like torch.optim's)
@@ -358,3 +359,17 @@ class Adam(_Scratch):
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         denom = (sq.sqrt() / math.sqrt(bc2)).add_(group["eps"])
         p.addcdiv_(state["exp_avg"], denom, value=-group["lr"] / bc1)
+
+
+# ---------------------------------------------------------------- warm-up
+def linear_warmup(optimizer: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Scale every learning rate by min(1, t / steps) at step t = 1, 2, ...: the first step uses lr / steps.
+
+    The schedule advances itself after every `optimizer.step()` (a step hook), so any training loop, including
+    `train_autoencoder`, warms up without knowing about it. Returns the scheduler (its state can be saved).
+    """
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"Invalid steps: {steps!r} (must be a positive int)")
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: min(1.0, (t + 1) / steps))
+    optimizer.register_step_post_hook(lambda *_: scheduler.step())
+    return scheduler
