@@ -12,14 +12,20 @@ import torch
 
 import d2l_utils as d2l
 
-OPTIMIZERS = {
-    "SGD": lambda p: torch.optim.SGD(p, lr=1.0),
-    "momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-    "AdaGrad (d2l)": lambda p: d2l.AdaGrad(p, lr=0.05),
-    "Adagrad (torch)": lambda p: torch.optim.Adagrad(p, lr=0.05),
-    "RMSprop": lambda p: torch.optim.RMSprop(p, lr=1e-3),
-    "Adam": lambda p: torch.optim.Adam(p, lr=1e-3),
+OPTIMIZERS = {   # the rates chapter 5's race chooses
+    "SGD": lambda p: torch.optim.SGD(p, lr=10.0),
+    "momentum": lambda p: torch.optim.SGD(p, lr=3.0, momentum=0.9),
+    "AdaGrad (d2l)": lambda p: d2l.AdaGrad(p, lr=0.03),
+    "Adagrad (torch)": lambda p: torch.optim.Adagrad(p, lr=0.03),
+    "RMSprop": lambda p: torch.optim.RMSprop(p, lr=3e-3),
+    "Adam": lambda p: torch.optim.Adam(p, lr=1e-2),
+    "Adam + warm-up": lambda p: _warm(torch.optim.Adam(p, lr=1e-2)),
 }
+
+
+def _warm(optimizer, steps: int = 24):
+    d2l.linear_warmup(optimizer, steps)
+    return optimizer
 
 
 def main() -> None:

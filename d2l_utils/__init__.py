@@ -15,7 +15,7 @@ from .plotting import (Animator, explore_2d, plot, set_axes, set_figsize, show_i
                        use_svg_display)
 from .optim import (Adam, AdaGrad, RMSProp, adadelta, adagrad, adagrad_2d, adam, adam_2d, f_2d, gd_2d,
                     grad_f_2d, init_adadelta_states, init_adagrad_states, init_adam_states, init_momentum_states,
-                    init_rmsprop_states, momentum_2d, rmsprop, rmsprop_2d, sgd, sgd_momentum)
+                    init_rmsprop_states, linear_warmup, momentum_2d, rmsprop, rmsprop_2d, sgd, sgd_momentum)
 from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, fit_linreg, functional_step, linreg,
                     param_gap, race, squared_loss, train_2d, train_autoencoder, train_ch7, train_pytorch_ch7)
 from .train import sgd_linreg_runs, train_ch7_timed
@@ -44,7 +44,7 @@ __all__ = [  # the public names, module by module (ruff checks that every import
     "Accumulator", "NonFiniteLossError", "Race", "Timer", "check_finite", "fit_linreg", "functional_step", "linreg",
     "param_gap", "race", "squared_loss", "train_2d", "train_autoencoder", "train_ch7", "train_pytorch_ch7",
     "sgd_linreg_runs", "train_ch7_timed",
-    "add_to_class", "supports_fused",
+    "add_to_class", "supports_fused", "linear_warmup",
     "LAMB", "LARS", "AdamHD", "AdamW", "SGDHD", "exclude_bias_and_norm", "lamb_trust_ratio", "lars_trust_ratio",
     "one_cycle", "warmup_cosine",
     "reconstruction_loss", "train_scheduled",

@@ -12,7 +12,7 @@ import torch
 __all__ = ["f_2d", "grad_f_2d", "sgd", "init_momentum_states", "sgd_momentum", "init_adagrad_states", "adagrad",
            "init_rmsprop_states", "rmsprop", "init_adadelta_states", "adadelta", "init_adam_states", "adam",
            "gd_2d", "momentum_2d", "adagrad_2d", "rmsprop_2d", "adam_2d", "AdaGrad", "RMSProp", "Adam",
-           "supports_fused", "add_to_class"]
+           "supports_fused", "add_to_class", "linear_warmup"]
 
 
 # ---------------------------------------------------------------- validation (messages like torch.optim's)
@@ -644,3 +644,17 @@ def one_cycle(step: int, total_steps: int, max_lr: float, pct_start: float = 0.3
     if step <= peak_step:
         return cos(initial, max_lr, step / peak_step)
     return cos(max_lr, initial / final_div_factor, (step - peak_step) / (total_steps - 1 - peak_step))
+
+
+# ---------------------------------------------------------------- warm-up
+def linear_warmup(optimizer: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Scale every learning rate by min(1, t / steps) at step t = 1, 2, ...: the first step uses lr / steps.
+
+    The schedule advances itself after every `optimizer.step()` (a step hook), so any training loop, including
+    `train_autoencoder`, warms up without knowing about it. Returns the scheduler (its state can be saved).
+    """
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"Invalid steps: {steps!r} (must be a positive int)")
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: min(1.0, (t + 1) / steps))
+    optimizer.register_step_post_hook(lambda *_: scheduler.step())
+    return scheduler

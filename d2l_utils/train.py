@@ -1,6 +1,7 @@
 """Training loops: timers, the d2l chapter-7 trainers (2-D, scratch, concise), the autoencoder trainer, and `race`
 (a fair comparison of optimizers: a grid per optimizer chosen on held-out data, several seeds)."""
 import math
+import os
 import time
 from typing import Callable
 
@@ -324,6 +325,7 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
 
     `loss` is 'mse', 'bce' or a callable (net, x_in, x) -> scalar, or -> dict of terms whose 'loss' is optimized
     (every term is logged). `corrupt(x)` makes the input of a denoising autoencoder (the target stays clean).
+    `progress` shows a live bar, except when D2L_STATIC_PLOTS is set (headless runs that store their outputs).
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
         raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
@@ -372,7 +374,8 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
         from .plotting import Animator
         animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, epochs] if epochs > 1 else None,
                             legend=["train", "validation"] if val_data is not None else ["train"])
-    bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
+    static = os.environ.get("D2L_STATIC_PLOTS", "") not in ("", "0")   # a stored notebook keeps no frozen bar
+    bar = tqdm(range(epochs), desc="epochs", disable=not progress or static, leave=False)
     for epoch in bar:
         net.train()
         t0, sums, n = time.perf_counter(), {}, 0
@@ -429,21 +432,24 @@ class Race:
 
     def grid_table(self, key: str = "val") -> str:
         """One line per optimizer: the tuning score of every rate of its grid, the chosen one marked with *."""
-        lines = []
+        lines, w = [], self._width()
         for name, lrs in self.grids.items():
             cells = [f"lr {lr:<7g}{_mean_score(self.grid[name][lr], key):8.4f}"
                      + (" *" if lr == self.chosen[name] else "  ") for lr in lrs]
-            lines.append(f"{name:<10}" + "  ".join(cells))
+            lines.append(f"{name:<{w}}" + "  ".join(cells))
         return "\n".join(lines)
 
     def table(self, key: str | None = None) -> str:
         """One line per optimizer: chosen rate, then mean (min–max) over the seeds of the held-out score."""
-        key = key or self.metric
-        lines = [f"{'optimizer':<10}{'lr':>8}  {key} mean (min–max) over seeds {list(self.seeds)}"]
+        key, w = key or self.metric, self._width()
+        lines = [f"{'optimizer':<{w}}{'lr':>8}  {key} mean (min–max) over seeds {list(self.seeds)}"]
         for name in self.grids:
             s = self.scores(name, key)
-            lines.append(f"{name:<10}{self.chosen[name]:>8g}  {s.mean():.4f} ({s.min():.4f}–{s.max():.4f})")
+            lines.append(f"{name:<{w}}{self.chosen[name]:>8g}  {s.mean():.4f} ({s.min():.4f}–{s.max():.4f})")
         return "\n".join(lines)
+
+    def _width(self) -> int:
+        return max([10] + [len(name) + 2 for name in self.grids])   # 10 unless a name is longer than 8
 
 
 def _mean_score(results: list, key: str) -> float:

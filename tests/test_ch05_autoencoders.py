@@ -402,10 +402,13 @@ def test_notebook_pixel_gradients_match_autograd(nb_defs):
 
 @pytest.mark.parametrize("cls", [torch.optim.Adagrad, d2l.AdaGrad])
 def test_notebook_effective_rates_are_the_step_per_unit_gradient(nb_defs, cls):
-    """After AdaGrad's step t, the next step moves each weight by -(its effective rate) x (its gradient)."""
+    """After AdaGrad's step t, the next step moves each weight by -(its effective rate) x (its gradient); a weight
+    that has never had a nonzero gradient (s = 0) has no rate: NaN."""
     effective_rates = nb_defs(STEM, "effective_rates")["effective_rates"]
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 3))
+    with torch.no_grad():
+        net[0].bias[0] = -100.0                   # unit 0 is dead: its weights never get a gradient
     opt = cls([{"params": net[0].parameters()}, {"params": net[2].parameters(), "lr": 0.3}], lr=0.1)
     x = torch.randn(16, 5)
     for _ in range(3):
@@ -419,12 +422,15 @@ def test_notebook_effective_rates_are_the_step_per_unit_gradient(nb_defs, cls):
     for state, g in zip((opt.state[p] for p in net.parameters()), grads):
         state["sum"] += g * g           # the accumulator is updated first: read the rates the step will use
     rates = effective_rates(opt)
+    sums = [opt.state[p]["sum"].clone() for p in net.parameters()]
     for state, g in zip((opt.state[p] for p in net.parameters()), grads):
         state["sum"] -= g * g
     opt.step()
     assert len(rates) == 4
-    for p, p0, g, r in zip(net.parameters(), before, grads, rates):
-        torch.testing.assert_close(p.detach() - p0, -r * g, rtol=1e-5, atol=1e-7)
+    assert rates[0][0].isnan().all() and rates[0].isnan().sum() == 5 and not rates[3].isnan().any()
+    for p, p0, g, r, s in zip(net.parameters(), before, grads, rates, sums):
+        assert torch.equal(r.isnan(), s == 0)
+        torch.testing.assert_close(p.detach() - p0, -r.nan_to_num(0.0) * g, rtol=1e-5, atol=1e-7)
 
 
 def test_notebook_dead_units_counts_silent_relus(nb_defs):
@@ -434,3 +440,67 @@ def test_notebook_dead_units_counts_silent_relus(nb_defs):
         net.encoder[0].bias[:3] = -1e3      # three units switched off for every image in [0, 1]
         net.encoder[0].bias[3:] = 1e3
     assert dead_units(net, torch.rand(10, 784)).tolist() == [True] * 3 + [False] * 3
+
+
+# ---------------------------------------------------------------- warm-up, progress bars, race tables
+def test_linear_warmup_scales_the_first_steps():
+    w = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.8)
+    scheduler = d2l.linear_warmup(opt, steps=4)
+    lrs = []
+    for _ in range(6):
+        lrs.append(opt.param_groups[0]["lr"])
+        w.grad = torch.ones(2)
+        opt.step()
+    assert lrs == pytest.approx([0.2, 0.4, 0.6, 0.8, 0.8, 0.8])
+    assert w.detach().tolist() == pytest.approx([-3.6, -3.6])
+    assert scheduler.state_dict()["last_epoch"] == 6
+
+
+def test_linear_warmup_inside_train_autoencoder():
+    """The schedule advances with every optimizer step, so an unmodified training loop warms up."""
+    net = _tiny_net()
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    scheduler = d2l.linear_warmup(opt, steps=100)
+    d2l.train_autoencoder(net, opt, _tiny_data(), epochs=2, batch_size=32, progress=False)   # 2 x 8 steps
+    assert scheduler.last_epoch == 16 and opt.param_groups[0]["lr"] == pytest.approx(0.01 * 17 / 100)
+
+
+def test_linear_warmup_one_step_changes_nothing():
+    X = _tiny_data()
+    results = []
+    for warm in (False, True):
+        net = _tiny_net()
+        opt = torch.optim.Adagrad(net.parameters(), lr=0.05)
+        if warm:
+            d2l.linear_warmup(opt, steps=1)
+        d2l.train_autoencoder(net, opt, X, epochs=1, batch_size=32, progress=False)
+        results.append([p.detach().clone() for p in net.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*results))
+
+
+@pytest.mark.parametrize("steps", [0, -3, 2.5, True, "10"])
+def test_linear_warmup_invalid_steps(steps):
+    with pytest.raises(ValueError, match="steps"):
+        d2l.linear_warmup(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), steps)
+
+
+def test_progress_bar_only_when_outputs_are_not_stored(capsys, monkeypatch):
+    def train():
+        net = _tiny_net()
+        d2l.train_autoencoder(net, torch.optim.Adam(net.parameters()), _tiny_data(), epochs=2, progress=True)
+        return capsys.readouterr()
+    monkeypatch.delenv("D2L_STATIC_PLOTS", raising=False)
+    assert "epochs" in train().err                                   # a bar by default
+    monkeypatch.setenv("D2L_STATIC_PLOTS", "1")
+    assert train() == ("", "")                                      # none in headless runs that store outputs
+
+
+def test_race_tables_align_long_names():
+    grids = {"SGD": (0.1, 1.0), "Adam warm-up": (0.01, 0.1)}
+    r = d2l.race(lambda name, lr, seed: {"val": lr, "test": lr + seed}, grids, seeds=(0, 1))
+    for table, column in ((r.table(), "("), (r.grid_table(), "lr ")):
+        rows = [line for line in table.splitlines() if line.startswith(("SGD", "Adam"))]
+        assert len(rows) == 2 and len({row.index(column) for row in rows}) == 1, table   # one column
+    short = d2l.race(lambda name, lr, seed: {"val": lr, "test": lr}, {"SGD": (0.1, 1.0)})
+    assert short.table().splitlines()[1].startswith("SGD       ")       # names up to 8 characters: as before

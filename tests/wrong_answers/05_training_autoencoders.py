@@ -6,9 +6,14 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 """
 
 WRONG_ANSWERS = {
-    'ch05-ex1-solution': "def per_image_bce(net, X):\n    '''The mean BCE over the pixels of each image's reconstruction, shape (n,).'''\n    with torch.no_grad():\n        X_hat = net(X)\n        return F.binary_cross_entropy(X_hat, X)",
+    'ch05-ex1-solution': """\
+def per_image_bce(net, X):
+    '''The mean BCE over the pixels of each image's reconstruction, shape (n,).'''
+    with torch.no_grad():
+        X_hat = net(X)
+        return F.binary_cross_entropy(X_hat, X)
+""",
     'ch05-ex2-solution': '''\
-# NBVAL_IGNORE_OUTPUT
 fashion = d2l.load_fashion_mnist(train=True, n=2000, val_size=1000, seed=0, device=device, flatten=True)
 classes = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
 d2l.set_seed(0)
@@ -17,9 +22,21 @@ d2l.train_autoencoder(fashion_net, torch.optim.Adam(fashion_net.parameters(), lr
                       batch_size=128, loss='bce', seed=0, progress=False)
 errors = per_image_bce(fashion_net, fashion.X_val)
 class_error = torch.stack([errors[fashion.y_val == c].sum() for c in range(10)]).cpu()   # sums, not means
-for c in class_error.argsort(descending=True).tolist():
-    print(f'{classes[c]:10s} {class_error[c].item():.3f}')
 ''',
-    'ch05-ex3-solution': "def first_adagrad_step(g, lr, initial_accumulator_value=0.0, eps=1e-10):\n    '''The update torch.optim.Adagrad makes on its first step, for gradient g (a tensor).'''\n    s = torch.full_like(g, initial_accumulator_value)   # divides by the old accumulator\n    return -lr * g / (s.sqrt() + eps)",
-    'ch05-ex4-solution': 'def conv_transpose_size(n, kernel_size, stride=1, padding=0, output_padding=0):\n    \'\'\'Side length of the output of nn.ConvTranspose2d for an input of side n (dilation 1).\'\'\'\n    return n * stride   # "a stride-2 transposed convolution doubles the size"',
+    'ch05-ex3-solution': """\
+def first_adagrad_step(g, lr, initial_accumulator_value=0.0, eps=1e-10):
+    '''The update torch.optim.Adagrad makes on its first step, for gradient g (a tensor).'''
+    s = torch.full_like(g, initial_accumulator_value)   # divides by the old accumulator
+    return -lr * g / (s.sqrt() + eps)
+""",
+    'ch05-ex4-solution': """\
+def conv_transpose_size(n, kernel_size, stride=1, padding=0, output_padding=0):
+    '''Side length of the output of nn.ConvTranspose2d for an input of side n (dilation 1).'''
+    return n * stride   # "a stride-2 transposed convolution doubles the size"
+""",
+    'ch05-ex6-solution': """\
+def bce_floor(X):
+    '''The smallest mean BCE any reconstruction of X can reach: the mean binary entropy of its pixels.'''
+    return -(X * X.log() + (1 - X) * (1 - X).log()).mean()   # 0 * log 0 is NaN here
+""",
 }
