@@ -36,7 +36,7 @@ __all__ = ["CourseworkError", "Exercise", "CellResult", "Score", "BEGIN_SOLUTION
            "coding_exercises", "check_notebook", "release_notebook", "release", "exercise_notebook",
            "run_notebook", "grade_notebook", "grade", "format_table", "clear_exercise_outputs", "MANIFEST",
            "LearnerFile", "learner_notebook", "update_path", "learner", "format_learner",
-           "nbgrader_generate_preprocessors", "StudyTime", "study_time", "format_study_times", "main"]
+           "nbgrader_generate_preprocessors", "StudyTime", "study_time", "format_minutes", "format_study_times", "main"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -702,8 +702,9 @@ def study_time(nb) -> StudyTime:
     return StudyTime(words, lines, len(coding_exercises(nb)), written)
 
 
-def _minutes(m: float) -> str:
-    m = 15 * max(1, round(m / 15))   # to the quarter hour
+def format_minutes(m: float) -> str:
+    """`m` minutes rounded to the quarter hour, as '1 h 15 min'."""
+    m = 15 * max(1, round(m / 15))
     hours, rest = divmod(m, 60)
     return " ".join(([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest else []))
 
@@ -716,8 +717,8 @@ def format_study_times(paths) -> str:
         title = next((c["source"].split("\n")[0].lstrip("# ").strip() for c in nb["cells"]
                       if c["cell_type"] == "markdown"), Path(path).stem)
         t = study_time(nb)
-        rows.append(f"| {title} | {_minutes(t.lesson)} | {t.coding} coding, {t.written} written: "
-                    f"{_minutes(t.exercises)} | about {_minutes(t.lesson + t.exercises)} |")
+        rows.append(f"| {title} | {format_minutes(t.lesson)} | {t.coding} coding, {t.written} written: "
+                    f"{format_minutes(t.exercises)} | about {format_minutes(t.lesson + t.exercises)} |")
     return "\n".join(rows)
 
 

@@ -30,18 +30,24 @@ TABLE_OPEN, TABLE_CLOSE = "<!-- contents -->", "<!-- /contents -->"
 # What each chapter teaches (one line for the contents tables of README.md and index.ipynb); titles come from the
 # notebooks' own headings. A chapter appears in the tables once its notebook exists.
 SUMMARIES = {
-    "01_fixed_learning_rates": "gradient descent in 1-D and 2-D, divergence, the stability bound and the condition "
-                               "number, minibatch SGD and its noise floor",
-    "02_adagrad_from_scratch": "per-coordinate learning rates, preconditioning, sparse features, worked examples by "
-                               "hand and by autograd",
-    "03_adagrad_concise": "`torch.optim.Adagrad`, where ε goes, an optimizer written the PyTorch way, options, "
-                          "checkpoints, sparse gradients, speed",
-    "04_rmsprop_adadelta_adam": "why AdaGrad stalls, leaky averages, bias correction, six optimizers on one problem",
-    "05_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, latent spaces, effective rates inside a "
-                                "network, a fair optimizer race",
-    "06_autoencoder_applications": "anomaly detection (ROC, AUC), denoising, the variational autoencoder",
-    "07_layerwise_and_learned_rates": "per-layer rates (LARS, LAMB), learned rates (hypergradient descent), "
-                                      "schedules, AdamW",
+    "01_fixed_learning_rates": "gradient descent in 1-D and 2-D, divergence and the stability bound, the condition "
+                               "number, SGD against minibatches per epoch and per second, a decaying schedule raced "
+                               "against the best constant rate",
+    "02_adagrad_from_scratch": "one learning rate per coordinate, GD and AdaGrad each at its best rate, what AdaGrad is "
+                               "and is not invariant to, sparse features, the book's AdaGrad on airfoil",
+    "03_adagrad_concise": "`torch.optim.Adagrad` checked against the scratch version, where ε goes, an optimizer "
+                          "written the PyTorch way, options, exact checkpoints, sparse embeddings, timing one step",
+    "04_rmsprop_adadelta_adam": "why AdaGrad stalls, RMSProp, AdaDelta and Adam from scratch and with `torch.optim`, "
+                                "bias correction, a fair race of six optimizers",
+    "05_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, effective rates inside a network, a fair "
+                                "race of five optimizers on test images, warm-up against dead units, BCE against MSE, "
+                                "a PCA baseline",
+    "06_autoencoder_applications": "anomaly detection (ROC, AUC, thresholds, false alarms and misses shown), AdaGrad "
+                                   "and Adam raced on it, denoising and why it hurts clean images, the variational "
+                                   "autoencoder",
+    "07_layerwise_and_learned_rates": "per-layer rates (LARS, LAMB) in a fair large-batch race, hypergradient descent, "
+                                      "warm-up + cosine and one-cycle schedules, AdamW against Adam + L2, which "
+                                      "optimizer when",
 }
 
 
@@ -152,11 +158,23 @@ def readme_table(root: Path = ROOT) -> str:
 
 
 def index_table(root: Path = ROOT) -> str:
-    """index.ipynb's contents table (links relative to notebooks/, plus Colab)."""
-    head = ["| | notebook | what you will do | open in |", "|---|---|---|---|"]
-    body = [f"| {n} | [{t}]({p.split('/', 1)[1]}) | {s} | [Colab]({colab_url(p)}) · [Binder]({binder_url(p)}) |"
-            for n, t, p, s in contents_rows(root)]
+    """index.ipynb's contents table (links relative to notebooks/, plus Colab), with each chapter's study time."""
+    from .coursework import format_minutes, study_time   # lazy: coursework is for the maintainers' scripts
+
+    head = ["| | notebook | what you will do | time to study | open in |", "|---|---|---|---|---|"]
+    body = []
+    for n, t, p, s in contents_rows(root):
+        st = study_time(_read_notebook(root / p))
+        body.append(f"| {n} | [{t}]({p.split('/', 1)[1]}) | {s} | about {format_minutes(st.lesson + st.exercises)} "
+                    f"({format_minutes(st.lesson)} lesson, {st.coding + st.written} exercises) | "
+                    f"[Colab]({colab_url(p)}) · [Binder]({binder_url(p)}) |")
     return "\n".join([TABLE_OPEN, *head, *body, TABLE_CLOSE])
+
+
+def _read_notebook(path: Path):
+    import nbformat   # lazy, as in rewrite()
+
+    return nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
 
 
 def _language_version(notebooks: list[dict]) -> str:

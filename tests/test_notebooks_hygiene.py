@@ -48,6 +48,14 @@ def test_outputs_are_portable_and_small(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_figure_has_a_png_for_an_untrusted_jupyterlab(path):
+    # JupyterLab renders no SVG of a notebook it does not trust (a fresh clone): the PNG beside it is what shows.
+    figures = [o["data"] for c in _code(_load(path)) for o in c["outputs"] if "image/svg+xml" in o.get("data", {})]
+    assert figures, "a chapter without figures?"
+    assert all("image/png" in data for data in figures), "a figure stored as SVG only: re-run with make notebooks"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_template(path):
     nb = _load(path)
     md = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
