@@ -56,12 +56,16 @@ learn: $(STAMP)
 	$(BIN)/python -m d2l_utils.coursework learner notebooks $(LEARNER_DIR)
 	$(BIN)/jupyter lab $(LEARNER_DIR)/index.ipynb
 
+# The chapters of the learner's folder (NN_name.ipynb, and NN_name-update.ipynb copies), not their own notebooks.
 feedback: $(STAMP)
-	@test -d $(LEARNER_DIR) || (echo "no $(LEARNER_DIR)/ yet: run make learn first" && exit 2)
-	$(BIN)/python -m d2l_utils.coursework grade --exercises-only $(wildcard $(LEARNER_DIR)/0*.ipynb)
+	$(BIN)/python -m d2l_utils.coursework grade --exercises-only \
+	  $(or $(sort $(wildcard $(LEARNER_DIR)/[0-9][0-9]_*.ipynb)),$(error no chapter in $(LEARNER_DIR)/ yet: run make learn first))
 
+# pytest's exit status 5 (no test collected) fails too: the collection always has tests, so none is a broken checkout.
 test: $(TEST_STAMP) lint
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) --durations=10
+	@$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) --durations=10; status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no test in tests/ and notebooks/" >&2; fi; \
+	  exit $$status
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check $(LINTED)

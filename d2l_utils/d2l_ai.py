@@ -2,7 +2,8 @@
 
 `from d2l_utils import d2l_ai as d2l` stands in for that edition's `from d2l import torch as d2l`: the code of its
 optimization sections (gd, sgd, minibatch-sgd, momentum, adagrad, rmsprop, adadelta, adam) runs unchanged and prints
-what the book prints (`epoch 20, x1: -0.943467, x2: -0.000073`, `loss: 0.243, 0.012 sec/epoch`).
+what the book prints (`epoch 20, x1: -0.943467, x2: -0.000073`; `loss: 0.242, 0.031 sec/epoch`, whose last digit
+varies with the random minibatches and whose time with the machine).
 
 `import d2l_utils as d2l` is the PyTorch port's edition, the one this course follows: its `train_2d` prints
 `epoch 20, x1 -0.943467, x2 -0.000073`. It also carries every name defined here that the port does not have

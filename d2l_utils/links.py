@@ -33,8 +33,8 @@ SUMMARIES = {
     "01_fixed_learning_rates": "gradient descent in 1-D and 2-D, divergence and the stability bound, the condition "
                                "number, SGD against minibatches per epoch and per second, a decaying schedule raced "
                                "against the best constant rate",
-    "02_adagrad_from_scratch": "one learning rate per coordinate, GD and AdaGrad each at its best rate, what AdaGrad is "
-                               "and is not invariant to, sparse features, the book's AdaGrad on airfoil",
+    "02_adagrad_from_scratch": "one learning rate per coordinate, GD and AdaGrad each at its best rate, what AdaGrad "
+                               "is and is not invariant to, sparse features, the book's AdaGrad on airfoil",
     "03_adagrad_concise": "`torch.optim.Adagrad` checked against the scratch version, where ε goes, an optimizer "
                           "written the PyTorch way, options, exact checkpoints, sparse embeddings, timing one step",
     "04_rmsprop_adadelta_adam": "why AdaGrad stalls, RMSProp, AdaDelta and Adam from scratch and with `torch.optim`, "
@@ -159,7 +159,7 @@ def readme_table(root: Path = ROOT) -> str:
 
 def index_table(root: Path = ROOT) -> str:
     """index.ipynb's contents table (links relative to notebooks/, plus Colab), with each chapter's study time."""
-    from .coursework import format_minutes, study_time   # lazy: coursework is for the maintainers' scripts
+    from .coursework import format_minutes, study_time  # lazy: coursework is for the maintainers' scripts
 
     head = ["| | notebook | what you will do | time to study | open in |", "|---|---|---|---|---|"]
     body = []
@@ -172,7 +172,7 @@ def index_table(root: Path = ROOT) -> str:
 
 
 def _read_notebook(path: Path):
-    import nbformat   # lazy, as in rewrite()
+    import nbformat  # lazy, as in rewrite()
 
     return nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
 

@@ -1,6 +1,7 @@
 """The learner's copy (`make learn`): the student copy in a folder of the learner's own, refreshed when the course
 changes, never overwriting a file the learner changed."""
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -151,6 +152,30 @@ def test_feedback_on_the_learners_work(course, tmp_path):
                                                                          ("tiny-ex2-tests", False)]
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_feedback_grades_the_chapters_of_the_learners_folder(tmp_path):
+    """`make feedback` hands the grader every chapter of my-course/ (update copies too), not the learner's own notes;
+    before `make learn` it says what to do."""
+    me = tmp_path / "my-course"
+    me.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+    def make_n():
+        return subprocess.run(["make", "-n", "feedback", f"LEARNER_DIR={me}", "VENV=" + str(ROOT / ".venv")],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+
+    got = make_n()
+    assert got.returncode != 0 and "run make learn first" in got.stderr
+    for name in ("02_adagrad_from_scratch.ipynb", "01_fixed_learning_rates.ipynb",
+                 "01_fixed_learning_rates-update.ipynb", "index.ipynb", "notes.ipynb"):
+        (me / name).write_text("{}")
+    got = make_n()
+    (line,) = [ln for ln in got.stdout.replace("\\\n", " ").splitlines() if "coursework grade" in ln]
+    assert got.returncode == 0 and line.split()[-4:] == [
+        "--exercises-only", *(str(me / n) for n in ("01_fixed_learning_rates-update.ipynb",
+                                                   "01_fixed_learning_rates.ipynb", "02_adagrad_from_scratch.ipynb"))]
+
+
 def _tracked(folder: str) -> list:
     try:
         out = subprocess.run(["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -193,4 +218,4 @@ def test_study_time_counts_the_lesson_and_the_exercises():
     assert t.lesson == words / 120 + 9 / 15 and t.exercises == 2 * 15 + 7
     table = cw.format_study_times([FIXTURES / NB])
     assert table.splitlines()[2] == "| 90. A tiny chapter | 15 min | 2 coding, 1 written: 30 min | about 45 min |"
-    assert cw._minutes(75) == "1 h 15 min" and cw._minutes(122) == "2 h" and cw._minutes(3) == "15 min"
+    assert [cw.format_minutes(m) for m in (75, 122, 3)] == ["1 h 15 min", "2 h", "15 min"]

@@ -195,6 +195,56 @@ def test_make_targets_and_ci_script():
     assert ci.stat().st_mode & stat.S_IXUSR and re.search(r"^make test$", ci.read_text(), re.M)
 
 
+def test_ci_run_seeds_the_data_cache_and_fails_when_make_test_fails(tmp_path):
+    """.ci/run in a clean checkout, with ../shared/data beside it and `make` standing in for the real one."""
+    repo, shared = tmp_path / "repo", tmp_path / "shared" / "data"
+    (repo / ".ci").mkdir(parents=True)
+    (repo / "data").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", repo / ".ci" / "run")
+    (repo / "data" / "README.md").write_text("the project's own")
+    (shared / "MNIST" / "raw").mkdir(parents=True)
+    (shared / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"mnist")
+    (shared / "airfoil_self_noise.dat").write_bytes(b"airfoil")
+    (shared / "README.md").write_text("shared's")
+    for f in shared.rglob("*"):
+        f.chmod(0o444 if f.is_file() else 0o555)   # CI's copy of shared/ has no write bits
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "make").write_text('#!/bin/sh\necho "make $*" >> "$CALLS"\nexit "$STATUS"\n')
+    (bin_ / "make").chmod(0o755)
+    calls = tmp_path / "calls"
+    env = dict(os.environ, PATH=f"{bin_}:{os.environ['PATH']}", CALLS=str(calls))
+    try:
+        for status in (0, 2, 0):   # the second 0: a cache already seeded (as CI's restored cache is)
+            got = subprocess.run(["bash", ".ci/run"], cwd=repo, env=dict(env, STATUS=str(status)),
+                                 capture_output=True, text=True)
+            assert got.returncode == status, got.stderr
+        assert calls.read_text().splitlines() == ["make test"] * 3
+        assert (repo / "data" / "README.md").read_text() == "the project's own"
+        assert (repo / "data" / "airfoil_self_noise.dat").read_bytes() == b"airfoil"
+        gz = repo / "data" / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+        assert gz.read_bytes() == b"mnist" and gz.stat().st_mode & stat.S_IWUSR   # torchvision unpacks beside it
+    finally:
+        for f in [shared.parent, *shared.parent.rglob("*")]:
+            f.chmod(0o755)
+
+
+@needs_make
+def test_make_test_fails_when_pytest_collects_no_test(tmp_path):
+    """pytest's exit status 5 (nothing collected) is a failure of `make test`, with a message, never a pass."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    for tool, status in (("python", 5), ("ruff", 0)):
+        (venv / "bin" / tool).write_text(f"#!/bin/sh\nexit {status}\n")
+        (venv / "bin" / tool).chmod(0o755)
+    for stamp in (".installed", ".installed-test"):
+        (venv / stamp).touch()
+        os.utime(venv / stamp, (4e9, 4e9))   # newer than every file: nothing to install
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    got = subprocess.run(["make", "test", f"VENV={venv}"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert got.returncode != 0 and "collected no test" in got.stdout + got.stderr
+
+
 def _workflow():
     (path,) = (ROOT / ".github" / "workflows").glob("*.yml")
     return path, yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # BaseLoader: `on` stays a string key
