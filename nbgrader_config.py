@@ -2,7 +2,8 @@
 
 Copy this file into the root of your nbgrader course folder, with each chapter in `source/<assignment>/`
 (README.md, "For instructors", walks through every step). Run nbgrader in an environment where `d2l_utils` is
-installed (`pip install -e <this repository>`, or `make install`): the chapters import it, and so does this file.
+installed (in the repository: `pip install -c constraints.txt -r requirements.txt -e . nbgrader`): the chapters
+import it, and so does this file.
 
 With these settings `nbgrader generate_assignment` makes the same student copy as `make student`: every lesson cell
 keeps its outputs and figures, the exercise cells are cleared (solution regions become `raise NotImplementedError()`,
