@@ -761,7 +761,7 @@ def nbgrader_generate_preprocessors() -> list:
 
 # ---------------------------------------------------------------- command line
 def main(argv=None) -> int:
-    """The command line: `release SRC_DIR OUT_DIR` or `grade [options] DIR_OR_FILES...`."""
+    """The command line: `release`, `learner`, `study-time` or `grade` (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m d2l_utils.coursework", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rel = sub.add_parser("release", help="write the student copies of the notebooks of SRC_DIR to OUT_DIR")

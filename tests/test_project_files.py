@@ -412,3 +412,21 @@ def test_what_colab_must_already_have_is_all_the_package_needs():
     deps = [Requirement(d).name for d in re.findall(r'"([^"]+)"', re.search(r"^dependencies = \[(.*?)\]", text,
                                                                             re.M)[1])]
     assert set(deps) <= set(links.COLAB_PREINSTALLED)
+
+
+# ---------------------------------------------------------------- the README's example
+def test_readmes_book_example_prints_what_it_says(capsys):
+    """The example under "Code from the book" runs as printed and prints the line its comment promises."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Code from the book", 1)[1].split("\n## ", 1)[0]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    promised = re.search(r"# prints: (.+)$", code, re.M)[1].strip()
+    try:
+        exec(compile(code, "README.md", "exec"), {"__name__": "__main__"})
+    finally:
+        plt.close("all")
+    assert capsys.readouterr().out.splitlines() == [promised]
