@@ -193,4 +193,4 @@ def test_study_time_counts_the_lesson_and_the_exercises():
     assert t.lesson == words / 120 + 9 / 15 and t.exercises == 2 * 15 + 7
     table = cw.format_study_times([FIXTURES / NB])
     assert table.splitlines()[2] == "| 90. A tiny chapter | 15 min | 2 coding, 1 written: 30 min | about 45 min |"
-    assert cw._minutes(75) == "1 h 15 min" and cw._minutes(122) == "2 h" and cw._minutes(3) == "15 min"
+    assert cw.format_minutes(75) == "1 h 15 min" and cw.format_minutes(122) == "2 h" and cw.format_minutes(3) == "15 min"
