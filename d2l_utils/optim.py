@@ -231,6 +231,14 @@ def adam_2d(eta: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1
 
 
 # ---------------------------------------------------------------- torch.optim.Optimizer classes
+def _closure_loss(closure):
+    """The loss `closure` returns, computed with gradients enabled (None without a closure), as torch.optim does."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
 class _Scratch(torch.optim.Optimizer):
     """Shared `step()`: loops over groups and parameters with gradients and calls `self._update`."""
 
@@ -239,10 +247,7 @@ class _Scratch(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         """Perform one update; `closure` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -549,10 +554,7 @@ class _HyperGradient(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         """Update each group's lr by its hypergradient, then take the step; `closure` returns the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for k, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p.grad is not None]
             for p in params:

@@ -1,4 +1,5 @@
 """Shared test fixtures: paths, and the functions a notebook teaches (to compare with d2l_utils)."""
+import inspect
 import json
 import re
 import runpy
@@ -50,3 +51,13 @@ def nb_defs():
     def get(stem: str, *names: str, preamble: str = "") -> dict:
         return notebook_defs(ROOT / "notebooks" / f"{stem}.ipynb", *names, preamble=preamble)
     return get
+
+
+def follows_book_signature(fn, book: list[str]) -> bool:
+    """True when `fn` takes the book's parameters first, in order and with its defaults (`book` as 'name' or
+    'name=default'), and any further parameter is optional."""
+    params = list(inspect.signature(fn).parameters.values())
+    shown = [p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}" for p in params]
+    extras_optional = all(p.default is not inspect.Parameter.empty or p.kind is p.KEYWORD_ONLY
+                          for p in params[len(book):])
+    return shown[: len(book)] == book and extras_optional

@@ -1,6 +1,5 @@
 """The current d2l.ai edition's optimization code runs on d2l_utils, in both namespaces, with the book's results."""
 import contextlib
-import inspect
 import io
 import re
 
@@ -14,6 +13,7 @@ import torch  # noqa: E402
 from book_d2l_ai import SECTIONS  # noqa: E402
 
 import d2l_utils as d2l  # noqa: E402
+from conftest import follows_book_signature  # noqa: E402
 from d2l_utils import d2l_ai  # noqa: E402
 
 EDITION = "from d2l_utils import d2l_ai as d2l"   # the current book's `from d2l import torch as d2l`
@@ -137,9 +137,7 @@ BOOK_SIGNATURES = {   # d2l-en, d2l/torch.py
 
 @pytest.mark.parametrize("name", sorted(BOOK_SIGNATURES))
 def test_book_signatures(name):
-    params = list(inspect.signature(getattr(d2l_ai, name)).parameters.values())
-    shown = [p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}" for p in params]
-    assert shown[: len(BOOK_SIGNATURES[name])] == BOOK_SIGNATURES[name]
+    assert follows_book_signature(getattr(d2l_ai, name), BOOK_SIGNATURES[name])
     if name != "train_2d":   # the port's namespace has the same function
         assert getattr(d2l, name) is getattr(d2l_ai, name)
 

@@ -1,5 +1,4 @@
 """Seeding and devices, plotting helpers, timers, the 2-D and chapter-7 trainers."""
-import inspect
 import random
 import re
 
@@ -12,6 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import d2l_utils as d2l  # noqa: E402
+from conftest import follows_book_signature  # noqa: E402
 from d2l_utils import train as d2l_train  # noqa: E402
 
 
@@ -258,11 +258,7 @@ BOOK_SIGNATURES = {
 
 @pytest.mark.parametrize("name", sorted(BOOK_SIGNATURES))
 def test_book_signatures(name):
-    params = list(inspect.signature(getattr(d2l, name)).parameters.values())
-    shown = [p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}" for p in params]
-    book = BOOK_SIGNATURES[name]
-    assert shown[: len(book)] == book  # the book's parameters first, in order; any extras are optional
-    assert all(p.default is not inspect.Parameter.empty or p.kind is p.KEYWORD_ONLY for p in params[len(book):])
+    assert follows_book_signature(getattr(d2l, name), BOOK_SIGNATURES[name])
 
 
 def test_book_code_runs_unchanged(capsys):
