@@ -343,17 +343,32 @@ class RMSProp(_Scratch):
             p.addcdiv_(g, avg, value=-group["lr"])
 
 
+def _check_betas(betas) -> tuple[float, float]:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas!r} (must be a pair (beta1, beta2))")
+    _check("beta parameter at index 0", betas[0], high=1.0, high_open=True)
+    _check("beta parameter at index 1", betas[1], high=1.0, high_open=True)
+    return tuple(betas)
+
+
+def _adam_moments(g: torch.Tensor, state: dict, group: dict) -> tuple[torch.Tensor, float]:
+    """Update Adam's moments in `state` with gradient `g` (AMSGrad's maximum too if the group asks for it); return
+    the denominator sqrt(v_hat) + eps and the first moment's bias correction 1 - beta1^t."""
+    (b1, b2), t = group["betas"], state["step"]
+    state["exp_avg"].lerp_(g, 1 - b1)
+    sq = state["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
+    if group.get("amsgrad"):
+        sq = torch.maximum(state["max_exp_avg_sq"], sq, out=state["max_exp_avg_sq"])
+    return (sq.sqrt() / math.sqrt(1 - b2 ** t)).add_(group["eps"]), 1 - b1 ** t
+
+
 class Adam(_Scratch):
     """Adam as `torch.optim.Adam` computes it (bias-corrected moments, eps outside the root)."""
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False):
         _check("learning rate", lr), _check("eps", eps), _check("weight_decay", weight_decay)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas!r} (must be a pair (beta1, beta2))")
-        _check("beta parameter at index 0", betas[0], high=1.0, high_open=True)
-        _check("beta parameter at index 1", betas[1], high=1.0, high_open=True)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=_check_betas(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=bool(amsgrad)))
 
     def _init_state(self, p, state, group):
@@ -366,13 +381,7 @@ class Adam(_Scratch):
     def _update(self, p, g, state, group):
         if group["weight_decay"] != 0:
             g = g.add(p, alpha=group["weight_decay"])
-        (b1, b2), t = group["betas"], state["step"]
-        state["exp_avg"].lerp_(g, 1 - b1)
-        sq = state["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
-        if group["amsgrad"]:
-            sq = torch.maximum(state["max_exp_avg_sq"], sq, out=state["max_exp_avg_sq"])
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-        denom = (sq.sqrt() / math.sqrt(bc2)).add_(group["eps"])
+        denom, bc1 = _adam_moments(g, state, group)
         p.addcdiv_(state["exp_avg"], denom, value=-group["lr"] / bc1)
 
 
@@ -423,14 +432,6 @@ def exclude_bias_and_norm(model: torch.nn.Module, weight_decay: float = 0.0) -> 
     params = [p for p in model.parameters() if p.requires_grad]
     return [{"params": [p for p in params if p.dim() > 1], "weight_decay": weight_decay},
             {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0, "layer_adaptation": False}]
-
-
-def _check_betas(betas) -> tuple[float, float]:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"Invalid betas: {betas!r} (must be a pair (beta1, beta2))")
-    _check("beta parameter at index 0", betas[0], high=1.0, high_open=True)
-    _check("beta parameter at index 1", betas[1], high=1.0, high_open=True)
-    return tuple(betas)
 
 
 class LARS(_Scratch):
@@ -503,11 +504,8 @@ class LAMB(_Scratch):
         return lamb_trust_ratio(p, u)
 
     def _update(self, p, g, state, group):
-        (b1, b2), t = group["betas"], state["step"]
-        state["exp_avg"].lerp_(g, 1 - b1)
-        sq = state["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
-        denom = (sq.sqrt() / math.sqrt(1 - b2 ** t)).add_(group["eps"])
-        u = state["exp_avg"].div(denom).div_(1 - b1 ** t)
+        denom, bc1 = _adam_moments(g, state, group)
+        u = state["exp_avg"].div(denom).div_(bc1)
         if group["weight_decay"] != 0:
             u.add_(p, alpha=group["weight_decay"])
         ratio = self.trust_ratio(p, u, group)
@@ -599,11 +597,7 @@ class AdamHD(_HyperGradient):
         if "exp_avg" not in state:
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-        (b1, b2), t = group["betas"], state["step"]
-        state["exp_avg"].lerp_(g, 1 - b1)
-        state["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
-        bc1 = 1 - b1 ** t
-        denom = (state["exp_avg_sq"].sqrt() / math.sqrt(1 - b2 ** t)).add_(group["eps"])
+        denom, bc1 = _adam_moments(g, state, group)
         state["direction"] = state["exp_avg"] / denom / bc1
         p.addcdiv_(state["exp_avg"], denom, value=-group["lr"] / bc1)
 

@@ -112,8 +112,9 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _fit_ch7(forward: Callable, step: Callable, features, labels, batch_size: int, num_epochs: int,
-             hint: str) -> list[float]:
-    """The loop both chapter-7 trainers share: full-data loss at the start and every 100 examples, plot, print."""
+             hint: str, plot: bool = True) -> tuple[list[float], list[float]]:
+    """The loop the chapter-7 trainers share: full-data loss at the start and every 100 examples (off the clock),
+    print, plot; returns (training seconds so far, loss) at each record."""
     if not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"Invalid batch_size: {batch_size!r} (must be a positive int)")
     if not isinstance(num_epochs, int) or num_epochs <= 0:
@@ -125,24 +126,25 @@ def _fit_ch7(forward: Callable, step: Callable, features, labels, batch_size: in
 
     ls, timer = [eval_loss()], Timer()
     for epoch in range(num_epochs):
-        timer.start()
         for batch_i, (X, y) in enumerate(minibatches(features, labels, batch_size=batch_size)):
             step(squared_loss(forward(X), y).mean())
             if (batch_i + 1) * batch_size % 100 == 0:
+                timer.stop()                      # the evaluation below is not training: keep it off the clock
                 ls.append(eval_loss())
                 check_finite(ls[-1], f"in epoch {epoch + 1} after {(batch_i + 1) * batch_size} examples", hint)
-        timer.stop()
-    print('loss: %f, %f sec per epoch' % (ls[-1], timer.avg()))
-    set_figsize()
-    plt.plot(np.linspace(0, num_epochs, len(ls)), ls)
-    plt.xlabel('epoch')
-    plt.ylabel('loss')
-    return ls
+                timer.start()
+    print('loss: %f, %f sec per epoch' % (ls[-1], timer.sum() / num_epochs))
+    if plot:
+        set_figsize()
+        plt.plot(np.linspace(0, num_epochs, len(ls)), ls)
+        plt.xlabel('epoch')
+        plt.ylabel('loss')
+    return [0.0] + timer.cumsum(), ls
 
 
-def train_ch7(trainer_fn, states, hyperparams: dict, features, labels, batch_size: int = 10,
-              num_epochs: int = 2) -> list[float]:
-    """Train linear regression from scratch with `trainer_fn(params, states, hyperparams)`; return the losses."""
+def _scratch_ch7(trainer_fn, states, hyperparams: dict, features, labels, batch_size: int, num_epochs: int,
+                 plot: bool) -> tuple[list[float], list[float]]:
+    """Linear regression from scratch (w ~ N(0, 0.01), b = 0) trained by `trainer_fn` in the chapter-7 loop."""
     w = torch.normal(0.0, 0.01, size=(features.shape[1], 1), device=features.device, requires_grad=True)
     b = torch.zeros(1, device=features.device, requires_grad=True)
 
@@ -152,7 +154,13 @@ def train_ch7(trainer_fn, states, hyperparams: dict, features, labels, batch_siz
         trainer_fn([w, b], states, hyperparams)
 
     return _fit_ch7(lambda X: linreg(X, w, b), step, features, labels, batch_size, num_epochs,
-                    f" than lr={hyperparams.get('lr')}" if "lr" in hyperparams else "")
+                    f" than lr={hyperparams.get('lr')}" if "lr" in hyperparams else "", plot)
+
+
+def train_ch7(trainer_fn, states, hyperparams: dict, features, labels, batch_size: int = 10,
+              num_epochs: int = 2) -> list[float]:
+    """Train linear regression from scratch with `trainer_fn(params, states, hyperparams)`; return the losses."""
+    return _scratch_ch7(trainer_fn, states, hyperparams, features, labels, batch_size, num_epochs, plot=True)[1]
 
 
 def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams: dict, features, labels, batch_size: int = 10,
@@ -171,37 +179,14 @@ def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams: dict, features, label
         optimizer.step()
 
     lr = optimizer_hyperparams.get("lr")
-    return _fit_ch7(net, step, features, labels, batch_size, num_epochs, f" than lr={lr}" if lr else "")
+    return _fit_ch7(net, step, features, labels, batch_size, num_epochs, f" than lr={lr}" if lr else "")[1]
 
 
 def train_ch7_timed(trainer_fn, states, hyperparams: dict, features, labels, batch_size: int = 10,
                     num_epochs: int = 2) -> tuple[list[float], list[float]]:
-    """`train_ch7` timing only the training, as d2l's `train_ch11` does: returns (seconds so far, losses) per record."""
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"Invalid batch_size: {batch_size!r} (must be a positive int)")
-    if not isinstance(num_epochs, int) or num_epochs <= 0:
-        raise ValueError(f"Invalid num_epochs: {num_epochs!r} (must be a positive int)")
-    w = torch.normal(0.0, 0.01, size=(features.shape[1], 1), device=features.device, requires_grad=True)
-    b = torch.zeros(1, device=features.device, requires_grad=True)
-
-    def eval_loss() -> float:
-        with torch.no_grad():
-            return squared_loss(linreg(features, w, b), labels).mean().item()
-
-    ls, timer = [eval_loss()], Timer()
-    for epoch in range(num_epochs):
-        for batch_i, (X, y) in enumerate(minibatches(features, labels, batch_size=batch_size)):
-            w.grad, b.grad = None, None
-            squared_loss(linreg(X, w, b), y).mean().backward()
-            trainer_fn([w, b], states, hyperparams)
-            if (batch_i + 1) * batch_size % 100 == 0:
-                timer.stop()                      # the evaluation below is not training: keep it off the clock
-                ls.append(eval_loss())
-                check_finite(ls[-1], f"in epoch {epoch + 1} after {(batch_i + 1) * batch_size} examples",
-                             f" than lr={hyperparams.get('lr')}")
-                timer.start()
-    print('loss: %f, %f sec per epoch' % (ls[-1], timer.sum() / num_epochs))
-    return [0.0] + timer.cumsum(), ls
+    """`train_ch7` without its plot, returning (training seconds so far, loss) at each record, as d2l's `train_ch11`
+    times only the training."""
+    return _scratch_ch7(trainer_fn, states, hyperparams, features, labels, batch_size, num_epochs, plot=False)
 
 
 def sgd_linreg_runs(features, labels, lrs, seeds=(0,), num_epochs: int = 3, every: int = 100) -> torch.Tensor:
@@ -317,6 +302,18 @@ def _recon_loss(kind):
     raise ValueError(f"Invalid loss: {kind!r} (must be 'mse', 'bce' or a callable (net, x_in, x) -> loss)")
 
 
+def _mean_terms(net: nn.Module, terms: Callable, data: torch.Tensor, batch_size: int = 1024) -> dict[str, float]:
+    """The mean over `data` of each loss term `terms(x)` returns (a dict), in eval mode and without gradients."""
+    net.eval()
+    sums, n = {}, 0
+    with torch.no_grad():
+        for (x,) in minibatches(data, batch_size=batch_size, shuffle=False):
+            for k, v in terms(x).items():
+                sums[k] = sums.get(k, 0.0) + v.detach() * len(x)
+            n += len(x)
+    return {k: (v / n).item() for k, v in sums.items()}
+
+
 def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int = 5,
                       batch_size: int = 128, loss="mse", device=None, val_data: torch.Tensor | None = None,
                       corrupt: Callable | None = None, seed: int | None = 0, progress: bool = True,
@@ -357,16 +354,6 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
         out = loss_fn(net, x_in, x)
         return out if isinstance(out, dict) else {"loss": out}
 
-    def evaluate(x_all):
-        net.eval()
-        sums, n = {}, 0
-        with torch.no_grad():
-            for (x,) in minibatches(x_all, batch_size=1024, shuffle=False):
-                for k, v in terms(x).items():
-                    sums[k] = sums.get(k, 0.0) + v.detach() * len(x)
-                n += len(x)
-        return {k: (v / n).item() for k, v in sums.items()}
-
     from tqdm.auto import tqdm  # lazy: optional progress bar
     history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "epoch_time": []}
     animator = None
@@ -394,7 +381,7 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
         for k, v in train.items():
             history.setdefault("train_" + k, []).append(v)
         if val_data is not None:
-            val = evaluate(val_data)
+            val = _mean_terms(net, terms, val_data)
             check_finite(val["loss"], f"on the validation data after epoch {epoch + 1}")
             for k, v in val.items():
                 history.setdefault("val_" + k, []).append(v)
@@ -487,13 +474,10 @@ __all__ += ["train_scheduled", "reconstruction_loss"]
 
 def reconstruction_loss(net: nn.Module, data: torch.Tensor, loss: str = "bce", batch_size: int = 1024) -> float:
     """The mean reconstruction loss ('bce' or 'mse') of `net` on `data`, in eval mode, without gradients."""
-    loss_fn, total = _recon_loss(loss), 0.0
-    net.eval()
-    with torch.no_grad():
-        for (x,) in minibatches(data, batch_size=batch_size, shuffle=False):
-            total += loss_fn(net, x, x).detach() * len(x)
+    loss_fn = _recon_loss(loss)
+    mean = _mean_terms(net, lambda x: {"loss": loss_fn(net, x, x)}, data, batch_size)["loss"]
     net.train()
-    return (total / len(data)).item()
+    return mean
 
 
 def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int,
