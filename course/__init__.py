@@ -16,10 +16,11 @@ The names of the first five are gathered here (`import course as cw; cw.release(
 from .notebook import (BEGIN_HIDDEN, BEGIN_SOLUTION, CODE_STUB, END_HIDDEN, END_SOLUTION, TEXT_STUB, CourseworkError,
                        Exercise, check_notebook, clear_hidden_tests, clear_solution, coding_exercises, exercises_range,
                        grade_id, hidden_test_regions, is_grade, is_solution, read_notebook, setup_index,
-                       solution_regions)
-from .release import clear_exercise_outputs, release, release_notebook
+                       solution_regions, PASS_LINE, exercise_numbers, released_solution, with_pass_line)
+from .release import add_pass_lines, clear_exercise_outputs, release, release_notebook
 from .learner import MANIFEST, LearnerFile, format_learner, learner, learner_notebook, update_path
-from .grading import CellResult, Score, exercise_notebook, format_table, grade, grade_notebook, run_notebook
+from .grading import (NOT_ATTEMPTED, CellResult, Score, exercise_notebook, format_feedback, format_table, grade,
+                      grade_notebook, run_notebook)
 from .nbgrader_steps import nbgrader_generate_preprocessors
 from .study_times import StudyTime, format_minutes, format_study_times, study_time
 
@@ -27,9 +28,11 @@ __all__ = [
     "BEGIN_HIDDEN", "BEGIN_SOLUTION", "CODE_STUB", "END_HIDDEN", "END_SOLUTION", "TEXT_STUB", "CourseworkError",
     "Exercise", "check_notebook", "clear_hidden_tests", "clear_solution", "coding_exercises", "exercises_range",
     "grade_id", "hidden_test_regions", "is_grade", "is_solution", "read_notebook", "setup_index", "solution_regions",
-    "clear_exercise_outputs", "release", "release_notebook",
+    "PASS_LINE", "exercise_numbers", "released_solution", "with_pass_line",
+    "add_pass_lines", "clear_exercise_outputs", "release", "release_notebook",
     "MANIFEST", "LearnerFile", "format_learner", "learner", "learner_notebook", "update_path",
-    "CellResult", "Score", "exercise_notebook", "format_table", "grade", "grade_notebook", "run_notebook",
+    "NOT_ATTEMPTED", "CellResult", "Score", "exercise_notebook", "format_feedback", "format_table", "grade",
+    "grade_notebook", "run_notebook",
     "nbgrader_generate_preprocessors",
     "StudyTime", "format_minutes", "format_study_times", "study_time",
 ]

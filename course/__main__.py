@@ -12,7 +12,7 @@ import argparse
 import csv
 import sys
 
-from .grading import _num, format_table, grade
+from .grading import _num, format_feedback, format_table, grade
 from .learner import format_learner, learner
 from .notebook import CourseworkError
 from .release import release
@@ -79,6 +79,9 @@ def main(argv=None) -> int:
     if not scores:
         print("error: nothing to grade", file=sys.stderr)
         return 2
+    if args.exercises_only:   # make feedback: a line per exercise first
+        for nb in dict.fromkeys(s.notebook for s in scores):
+            print(f"{nb}\n" + format_feedback([s for s in scores if s.notebook == nb]) + "\n")
     print(format_table(scores))
     if args.csv:
         with open(args.csv, "w", newline="", encoding="utf-8") as f:

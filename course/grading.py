@@ -14,14 +14,17 @@ from .notebook import (
     _is_test,
     _meta,
     clear_outputs,
+    exercise_numbers,
     exercises_range,
     grade_id,
     is_solution,
     read_notebook,
+    released_solution,
     setup_index,
 )
 
-__all__ = ["CellResult", "Score", "exercise_notebook", "run_notebook", "grade_notebook", "grade", "format_table"]
+__all__ = ["CellResult", "Score", "exercise_notebook", "run_notebook", "grade_notebook", "grade", "format_table",
+           "format_feedback", "NOT_ATTEMPTED"]
 
 @dataclass
 class CellResult:
@@ -40,6 +43,10 @@ class Score:
     max_points: float
     passed: bool
     error: str = ""
+    exercise: int | None = None   # the exercise's number in the chapter
+
+
+NOT_ATTEMPTED = "not attempted"   # the error of a test cell whose exercise is still the student copy's stub
 
 
 def exercise_notebook(nb):
@@ -139,18 +146,34 @@ def grade_notebook(path, source_path, exercises_only: bool = False, timeout: int
     except Exception as e:
         why = f"unreadable notebook ({type(e).__name__})"
         return [Score(label, gid, 0.0, pts, False, why) for _, gid, pts, _ in tests]
+    untouched = _untouched(sub, source_nb)
+    numbers = exercise_numbers(source_nb)
     placed = _restore_tests(sub, source_nb)
     if exercises_only:
         sub = exercise_notebook(sub)
         placed = {gid: next((i for i, c in enumerate(sub["cells"]) if grade_id(c) == gid), None) for gid in placed}
     results = run_notebook(sub, Path(path).resolve().parent, timeout)
     scores = []
-    for _, gid, pts, _ in tests:
+    for _, gid, pts, solution in tests:
         idx = placed.get(gid)
         r = results.get(idx) if idx is not None else CellResult("not run", "test cell missing from the submission")
         ok = r.status == "ok"
-        scores.append(Score(label, gid, pts if ok else 0.0, pts, ok, r.error))
+        error = NOT_ATTEMPTED if not ok and solution in untouched else r.error
+        scores.append(Score(label, gid, pts if ok else 0.0, pts, ok, error, numbers.get(gid)))
     return scores
+
+
+def _untouched(sub, source_nb) -> set:
+    """The grade_ids of the source's code solution cells that the submission holds as the student copy has them (the
+    stub, untouched) or not at all."""
+    cells = {grade_id(c): c for c in sub["cells"] if grade_id(c)}
+    found = set()
+    for c in source_nb["cells"]:
+        if c["cell_type"] == "code" and is_solution(c):
+            mine = cells.get(grade_id(c))
+            if mine is None or mine["source"].strip() == released_solution(c).strip():
+                found.add(grade_id(c))
+    return found
 
 
 def _find_source(path: Path, sources: list) -> Path | None:
@@ -202,6 +225,20 @@ def grade(paths, sources=None, exercises_only: bool = False, timeout: int = 600,
 
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+def format_feedback(scores: list) -> str:
+    """One line per test cell, for a learner: passed, not attempted, or the error it raised."""
+    lines = []
+    for s in scores:
+        what = f"exercise {s.exercise} ({s.grade_id})" if s.exercise is not None else s.grade_id
+        if s.passed:
+            lines.append(f"\u2713 {what}: the tests pass, hidden ones included")
+        elif s.error == NOT_ATTEMPTED:
+            lines.append(f"\u00b7 {what}: {NOT_ATTEMPTED}")
+        else:
+            lines.append(f"\u2717 {what}: {s.error or 'failed'}")
+    return "\n".join(lines)
 
 
 def format_table(scores: list) -> str:

@@ -228,17 +228,18 @@ def rewrite(root: Path = ROOT) -> dict[Path, str]:
     return changed
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`--write` updates the files; `--check` (the default) lists the out-of-date ones and fails if any."""
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+    """`--write` updates the files of the repository `root`; `--check` (the default) lists the out-of-date ones and
+    fails (exit status 1) if any."""
     parser = argparse.ArgumentParser(prog="python -m course links", description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="rewrite the out-of-date files")
     parser.add_argument("--check", action="store_true", help="only list them (exit status 1 if any)")
     args = parser.parse_args(argv)
-    changed = rewrite()
+    changed = rewrite(root)
     for path, text in changed.items():
         if args.write:
             path.write_text(text, encoding="utf-8")
-        print(("updated " if args.write else "out of date: ") + str(path.relative_to(ROOT)))
+        print(("updated " if args.write else "out of date: ") + str(path.relative_to(root)))
     if changed and not args.write:
         print("run: python -m course links --write", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@ ClearExerciseOutput, which clears the outputs of the exercises only, so that nbg
 `python -m course release`. nbgrader is imported only when nbgrader asks for these.
 """
 from .notebook import CODE_STUB, CourseworkError, check_notebook
-from .release import clear_exercise_outputs
+from .release import add_pass_lines, clear_exercise_outputs
 
 __all__ = ["CODE_STUB", "nbgrader_generate_preprocessors"]   # and ClearExerciseOutput, made on first use
 
@@ -14,11 +14,12 @@ def _nbgrader_preprocessor():
 
     class ClearExerciseOutput(NbGraderPreprocessor):
         """In `nbgrader generate_assignment`, in place of ClearOutput: clear the outputs of the Exercises section and
-        of the nbgrader cells only, keep the lesson's; refuse a notebook `check_notebook` refuses."""
+        of the nbgrader cells only, keep the lesson's, end each test cell with its pass line (as the release does);
+        refuse a notebook `check_notebook` refuses."""
 
         def preprocess(self, nb, resources):
             check_notebook(nb, (resources.get("metadata") or {}).get("name") or "notebook")
-            return clear_exercise_outputs(nb), resources
+            return add_pass_lines(clear_exercise_outputs(nb)), resources
 
     ClearExerciseOutput.__module__, ClearExerciseOutput.__qualname__ = __name__, "ClearExerciseOutput"
     return ClearExerciseOutput

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 __all__ = ["CourseworkError", "Exercise", "BEGIN_SOLUTION", "END_SOLUTION", "BEGIN_HIDDEN", "END_HIDDEN", "CODE_STUB",
            "TEXT_STUB", "is_solution", "is_grade", "grade_id", "solution_regions", "hidden_test_regions",
            "clear_solution", "clear_hidden_tests", "setup_index", "exercises_range", "coding_exercises",
-           "check_notebook", "read_notebook"]
+           "check_notebook", "read_notebook", "exercise_numbers", "released_solution", "PASS_LINE",
+           "with_pass_line"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CODE_STUB = "raise NotImplementedError()"   # what a solution region becomes in the student copy
 TEXT_STUB = "YOUR ANSWER HERE"              # ... in a markdown solution cell (nbgrader's stub)
+# The last line of each test cell of a student copy: a passing test cell says so (a failing one stops before it).
+PASS_LINE = 'print("\u2713 exercise {number}: the visible tests pass")'
+_NUMBERED = re.compile(r"^(\d+)\.\s", re.M)
 _NEAR_MARKER = re.compile(r"^\s*#+\s*(BEGIN|END)\s+(SOLUTION|HIDDEN\s+TESTS)\b", re.I)
 _EXERCISES_HEADING = re.compile(r"^(#{1,6})\s+Exercises\s*$", re.M)
 _HEADING = re.compile(r"^(#{1,6})\s+\S", re.M)
@@ -207,3 +211,32 @@ def read_notebook(path):
     import nbformat
 
     return nbformat.read(str(path), as_version=4)
+
+
+def exercise_numbers(nb) -> dict:
+    """{grade_id of each solution and test cell: the number of its exercise}, the number being that of the last
+    numbered prompt ('3. ...' at the start of a line) of a markdown cell above it that is not an answer."""
+    numbers, current = {}, None
+    for c in nb["cells"]:
+        if c["cell_type"] == "markdown" and not is_solution(c):
+            found = _NUMBERED.findall(c["source"])
+            current = int(found[-1]) if found else current
+        gid = grade_id(c)
+        if gid and current is not None and c["cell_type"] == "code":
+            numbers[gid] = current
+    return numbers
+
+
+def released_solution(cell) -> str:
+    """What the student copy holds in place of the solution cell `cell` (the stub in each region, or the stub)."""
+    stub = CODE_STUB if cell["cell_type"] == "code" else TEXT_STUB
+    source, found = clear_solution(cell["source"], stub)
+    return source if found else stub
+
+
+def with_pass_line(source: str, number) -> str:
+    """A test cell's `source` ending with PASS_LINE (unless it already says so)."""
+    line = PASS_LINE.format(number=number)
+    if "the visible tests pass" in source:
+        return source
+    return source.rstrip("\n") + "\n" + line

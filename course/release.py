@@ -12,26 +12,30 @@ from .notebook import (
     SKIP_DIRS,
     TEXT_STUB,
     CourseworkError,
+    _is_test,
     _meta,
     _where,
     check_notebook,
     clear_hidden_tests,
     clear_outputs,
     clear_solution,
+    exercise_numbers,
     exercises_range,
+    grade_id,
     is_grade,
     is_solution,
+    with_pass_line,
 )
 
-__all__ = ["release_notebook", "clear_exercise_outputs", "release"]
+__all__ = ["release_notebook", "add_pass_lines", "clear_exercise_outputs", "release"]
 
 def release_notebook(nb, name: str = "notebook"):
     """The student copy of `nb` (a new notebook; `nb` is left as it is).
 
     Solution regions become `raise NotImplementedError()` (a markdown solution cell: 'YOUR ANSWER HERE'; a solution
-    cell without markers: the stub alone), hidden tests are removed, the outputs and execution counts of every code
-    cell of the Exercises section and of every nbgrader cell are cleared. Every other cell is kept as it is, outputs
-    included.
+    cell without markers: the stub alone), hidden tests are removed, each test cell ends by saying that it passed
+    (`add_pass_lines`), the outputs and execution counts of every code cell of the Exercises section and of every
+    nbgrader cell are cleared. Every other cell is kept as it is, outputs included.
     """
     check_notebook(nb, name)
     out = copy.deepcopy(nb)
@@ -43,7 +47,17 @@ def release_notebook(nb, name: str = "notebook"):
             c["source"] = source if found else stub
         if is_grade(c):
             c["source"] = clear_hidden_tests(c["source"], where)[0]
-    return clear_exercise_outputs(out)
+    return add_pass_lines(clear_exercise_outputs(out))
+
+
+def add_pass_lines(nb):
+    """End, in place, each autograded test cell of `nb` with PASS_LINE, so that a test cell that passes says so in one
+    line ('✓ exercise 3: the visible tests pass'). Returns `nb`."""
+    numbers = exercise_numbers(nb)
+    for c in nb["cells"]:
+        if _is_test(c):
+            c["source"] = with_pass_line(c["source"], numbers.get(grade_id(c), grade_id(c)))
+    return nb
 
 
 def clear_exercise_outputs(nb):

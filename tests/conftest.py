@@ -18,6 +18,29 @@ def wrong_answers(path: Path) -> dict:
     return runpy.run_path(str(file))["WRONG_ANSWERS"] if file.exists() else {}
 
 
+# nbgrader's markers, spelled out here (not imported from the code under test): what lies between them is secret.
+MARKER_PAIRS = {"### BEGIN SOLUTION": "### END SOLUTION", "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
+
+
+def split_at_markers(source: str) -> tuple[list[str], list[str]]:
+    """(the lines outside every marker pair, the lines inside one) of a cell's source; markers themselves in
+    neither. Unbalanced markers raise ValueError."""
+    outside, inside, end = [], [], None
+    for line in source.split("\n"):
+        s = line.strip()
+        if end is None and s in MARKER_PAIRS:
+            end = MARKER_PAIRS[s]
+        elif end is not None and s == end:
+            end = None
+        elif s in MARKER_PAIRS or s in MARKER_PAIRS.values():
+            raise ValueError(f"unbalanced marker {s!r}")
+        else:
+            (outside if end is None else inside).append(line)
+    if end is not None:
+        raise ValueError(f"no {end!r}")
+    return outside, inside
+
+
 def notebook_code(path: Path) -> list[str]:
     """The source of each code cell of a notebook."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))

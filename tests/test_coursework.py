@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import course as cw
-from conftest import wrong_answers
+from conftest import split_at_markers, wrong_answers
 from course.__main__ import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,12 +168,15 @@ def test_student_copy(path, student):
             stub = cw.CODE_STUB if a["cell_type"] == "code" else cw.TEXT_STUB
             cleared, found = cw.clear_solution(cell.source, stub)
             assert text == (cleared if found else stub)
-            secret += cw.solution_regions(cell.source) if found else [cell.source]
+            inside = split_at_markers(cell.source)[1]   # the source's own lines, not the code under test
+            secret += ["\n".join(inside)] if inside else [cell.source]
             wrong = wrong_answers(path).get(cw.grade_id(cell))
             secret += [wrong] if wrong else []
-        if cw.is_grade(cell) and not cw.is_solution(cell):
-            assert text == cw.clear_hidden_tests(cell.source)[0]
-            secret += cw.hidden_test_regions(cell.source)
+        if cw.is_grade(cell) and not cw.is_solution(cell):   # hidden tests gone, and a line saying it passed
+            number = cw.exercise_numbers(src_nb)[cw.grade_id(cell)]
+            assert text == cw.clear_hidden_tests(cell.source)[0].rstrip("\n") + \
+                f'\nprint("\u2713 exercise {number}: the visible tests pass")'
+            secret += ["\n".join(split_at_markers(cell.source)[1])]
         for marker in (cw.BEGIN_SOLUTION, cw.END_SOLUTION, cw.BEGIN_HIDDEN, cw.END_HIDDEN):
             assert marker not in text
     for e in cw.coding_exercises(src_nb):   # each region became the stub, at the indentation of its marker
@@ -184,9 +187,14 @@ def test_student_copy(path, student):
     # no solution, wrong answer or hidden test anywhere outside the lesson (whose cells equal the source's)
     searched = json.dumps(_joined({"metadata": rel["metadata"], "cell_metadata": [c["metadata"] for c in rel["cells"]],
                                    "exercises": rel["cells"][section.start:]}), ensure_ascii=False)
+    texts = ["".join(c["source"]) for c in rel["cells"][section.start:]]
+    lines = {ln.strip() for text in texts for ln in text.split("\n")}
+    public = {ln.strip() for i in section for ln in split_at_markers(src_nb.cells[i].source)[0]}
     for s in secret:
         leaked = json.dumps(s.strip("\n"), ensure_ascii=False)[1:-1] in searched
         assert not leaked, f"leaked into the student copy:\n{s}"
+        for line in {ln.strip() for ln in s.split("\n")} - public:   # line by line
+            assert len(line) < 6 or line not in lines, f"a line of a secret leaked into the student copy: {line!r}"
 
 
 # ---------------------------------------------------------------- every notebook: one kernel run
@@ -278,9 +286,28 @@ def test_grade_exercises_only(student):
     for s in scores:
         by_file.setdefault(s.notebook, []).append(s)
     assert all(s.passed for s in by_file[str(src)]) and not any(s.passed for s in by_file[str(stu)])
+    assert [(s.exercise, s.error) for s in by_file[str(stu)]] == [(2, "not attempted"), (3, "not attempted")]
+    assert cw.format_feedback(by_file[str(src)]).splitlines()[0] == \
+        "\u2713 exercise 2 (tiny-ex1-tests): the tests pass, hidden ones included"
     assert sum(s.points for s in by_file[str(src)]) == sum(s.max_points for s in by_file[str(src)]) == 3
     table = cw.format_table(scores)
     assert "tiny-ex2-tests" in table and "total: 3/6 (50.0%)" in table
+
+
+def test_the_grader_restores_the_hidden_tests(student, tmp_path):
+    """Fast (the fixture, --exercises-only): a test cell emptied by the student is put back with its hidden tests,
+    which reject an answer that passes the visible ones; a deleted test cell is put back and passes."""
+    import nbformat
+
+    tampered = _tampered_submission(student, tmp_path / "tampered")
+    nb = _read(tampered)
+    ex1 = cw.coding_exercises(nb)[0]
+    nb.cells[ex1.solution].source = "def mean_sq(x):\n    return 5.0   # passes the visible test only"
+    nbformat.write(nb, tampered)
+    scores, problems = cw.grade([tampered], [FIXTURES], exercises_only=True, timeout=TIMEOUT)
+    by = {s.grade_id: s for s in scores}
+    assert not problems and by["tiny-ex1-tests"].error == "AssertionError" and not by["tiny-ex1-tests"].passed
+    assert by["tiny-ex2-tests"].passed
 
 
 def test_run_notebook_sets_folder_and_environment_and_survives_errors_and_timeouts(tmp_path):
@@ -398,3 +425,11 @@ def test_markdown_solutions_and_solution_cells_without_markers():
                                  _sol("def f():\n    return 1", "x-ex3")))
     assert [c.source for c in nb.cells] == ["YOUR ANSWER HERE", "**Answer.**\nYOUR ANSWER HERE",
                                             "raise NotImplementedError()"]
+
+
+def test_exercise_numbers_are_the_numbered_prompts():
+    nb = _read(FIXTURE_NBS[0])
+    assert cw.exercise_numbers(nb) == {"tiny-ex1-solution": 2, "tiny-ex1-tests": 2, "tiny-ex2-solution": 3,
+                                       "tiny-ex2-tests": 3}
+    assert cw.with_pass_line("assert x\n", 2) == 'assert x\nprint("\u2713 exercise 2: the visible tests pass")'
+    assert cw.with_pass_line(cw.with_pass_line("assert x", 2), 2) == cw.with_pass_line("assert x", 2)

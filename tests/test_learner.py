@@ -1,5 +1,6 @@
 """The learner's copy (`make learn`): the student copy in a folder of the learner's own, refreshed when the course
 changes, never overwriting a file the learner changed."""
+import hashlib
 import json
 import os
 import re
@@ -113,6 +114,19 @@ def test_untouched_files_follow_the_course_and_edited_ones_are_never_overwritten
     assert (me / "notes.ipynb").read_text() == "{}"
 
 
+def test_an_untouched_notebook_is_updated_in_place_when_the_course_changes(course, tmp_path):
+    """The manifest records the hash of what was written (the learner's copy), not of the source notebook: an
+    untouched copy is recognised as the course's and refreshed, without an -update copy beside it."""
+    me = tmp_path / "my-course"
+    cw.learner(course, me)
+    written = json.loads((me / cw.MANIFEST).read_text())["written"][NB]
+    assert written == hashlib.sha256((me / NB).read_bytes()).hexdigest() != \
+        hashlib.sha256((course / NB).read_bytes()).hexdigest()
+    _edit_course(course, "A correction.")
+    assert _status(cw.learner(course, me))[NB] == ("updated", None)
+    assert not cw.update_path(me / NB).exists() and "A correction." in _read(me / NB).cells[2].source
+
+
 def test_a_deleted_file_comes_back_fresh_and_a_file_the_course_drops_stays(course, tmp_path):
     me = tmp_path / "my-course"
     cw.learner(course, me)
@@ -151,6 +165,20 @@ def test_feedback_on_the_learners_work(course, tmp_path):
     scores, problems = cw.grade([me / NB], [course], exercises_only=True, timeout=120)
     assert not problems and [(s.grade_id, s.passed) for s in scores] == [("tiny-ex1-tests", True),
                                                                          ("tiny-ex2-tests", False)]
+    assert scores[1].error == "not attempted", "an untouched exercise is not attempted, not the error it raises"
+    assert cw.format_feedback(scores).splitlines() == [
+        "\u2713 exercise 2 (tiny-ex1-tests): the tests pass, hidden ones included",
+        "\u00b7 exercise 3 (tiny-ex2-tests): not attempted"]
+    nb = _read(me / NB)   # ... and, in the notebook, the passing test cell says so in one line
+    nb.cells[cw.coding_exercises(nb)[1].solution].source = "lr = 1.0   # tried, wrong"
+    _write(nb, me / NB)
+    scores, _ = cw.grade([me / NB], [course], exercises_only=True, timeout=120)
+    assert scores[1].error.startswith(("NameError", "AssertionError")), "attempted: the error it raises"
+    ran = cw.exercise_notebook(_read(me / NB))
+    results = cw.run_notebook(ran, me, timeout=120)
+    test = next(i for i, c in enumerate(ran.cells) if cw.grade_id(c) == "tiny-ex1-tests")
+    assert results[test].status == "ok"
+    assert [o.get("text") for o in ran.cells[test].outputs] == ["\u2713 exercise 2: the visible tests pass\n"]
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

