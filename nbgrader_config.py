@@ -28,8 +28,8 @@ c.Execute.timeout = 600
 os.environ.setdefault("D2L_STATIC_PLOTS", "1")
 
 # The class: one course id and one exchange folder, shared by the instructor and every student (release_assignment,
-# fetch_assignment, submit, collect, release_feedback, fetch_feedback). On a JupyterHub this same file goes to
-# /etc/jupyter/nbgrader_config.py, so that every user's server finds both (jupyterhub_config.py, README.md).
+# fetch_assignment, submit, collect, release_feedback, fetch_feedback). On a JupyterHub, jupyterhub_config.py puts
+# this repository on every server's JUPYTER_CONFIG_PATH, so that every user's nbgrader reads this file (README.md).
 # nbgrader makes the exchange folder world-writable (0777) on the first release_assignment and each course's
 # inbound folder write-only for students (0733: a student cannot list, so cannot read, another's submission).
 c.CourseDirectory.course_id = os.environ.get("NBGRADER_COURSE_ID", "adaptive-lr")
