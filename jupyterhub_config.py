@@ -7,8 +7,9 @@ in the course's environment (README.md, "For instructors", "On a JupyterHub", ha
 - `D2L_DATA_DIR` points every kernel at one shared, read-only copy of the datasets.
 
 Settings come from the environment, with these defaults: COURSE_HUB_URL (http://127.0.0.1:8000: put an https proxy
-in front of it), COURSE_HUB_STATE (/srv/jupyterhub: the hub's database and cookie secret), D2L_DATA_DIR (/srv/d2l-data), COURSE_INSTRUCTORS and COURSE_STUDENTS (comma-separated user names;
-without COURSE_STUDENTS every account of the machine may log in).
+in front of it), COURSE_HUB_STATE (/srv/jupyterhub: the hub's database and cookie secret), D2L_DATA_DIR
+(/srv/d2l-data), COURSE_INSTRUCTORS and COURSE_STUDENTS (comma-separated user names; without COURSE_STUDENTS every
+account of the machine may log in).
 """
 import os
 import sys
