@@ -86,7 +86,7 @@ def default_backend(nprocs: int = 1) -> str:
 
 
 def check_backend(name: str | None, nprocs: int = 1) -> str:
-    """The backend to use for `nprocs` local workers (`name`, or the default); a clear error if this machine lacks it."""
+    """The backend for `nprocs` local workers (`name`, or the default); a clear error if this machine lacks it."""
     dist = _dist()
     if not dist.is_available():
         raise RuntimeError("This PyTorch build has no torch.distributed: install a standard build from pytorch.org")
@@ -407,7 +407,7 @@ def time_steps(data: torch.Tensor, batch_size: int, steps: int = 20, *, hidden=(
 
     def median_time(fn, context=contextlib.nullcontext):
         times = []
-        for i in range(steps + 3):               # three steps to warm up, not timed
+        for _ in range(steps + 3):               # three steps to warm up, not timed
             if _initialized():
                 dist.barrier()
             with context():
