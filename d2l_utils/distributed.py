@@ -37,9 +37,10 @@ BACKENDS = ("gloo", "nccl", "mpi")
 class WorkerError(RuntimeError):
     """A worker process failed: `rank`, its exit code and the last lines of its error output."""
 
-    def __init__(self, message: str, rank: int | None = None, returncode: int | None = None):
+    def __init__(self, message: str, rank: int | None = None, returncode: int | None = None,
+                 pids: tuple[int, ...] = ()):
         super().__init__(message)
-        self.rank, self.returncode = rank, returncode
+        self.rank, self.returncode, self.pids = rank, returncode, pids
 
 
 # ---------------------------------------------------------------- inside a worker
@@ -255,6 +256,20 @@ def launch(fn: Callable, nprocs: int = 2, *, args: tuple = (), kwargs: dict | No
         return [torch.load(tmp / f"result{r}.pt", weights_only=False) for r in range(nprocs)]
 
 
+def _load_error(path: Path) -> BaseException | None:
+    if path.exists():
+        with contextlib.suppress(Exception):
+            return torch.load(path, weights_only=False)
+    return None
+
+
+def _follows_a_peer(cause: BaseException | None, err: Path) -> int:
+    """0: a worker that died by itself (no Python error, or its own); 1: one that failed because a peer went away."""
+    text = (str(cause) if cause is not None else "") + (err.read_text(errors="replace")[-2000:] if err.exists() else "")
+    return int(cause is not None and any(s in text for s in ("Connection closed by peer", "Connection reset",
+                                                                "DistNetworkError", "DistBackendError")))
+
+
 def _wait(procs: list[subprocess.Popen], tmp: Path, timeout: float) -> None:
     """Wait for every worker; on the first failure (or the timeout) stop the rest and raise WorkerError."""
     start = time.monotonic()
@@ -262,20 +277,20 @@ def _wait(procs: list[subprocess.Popen], tmp: Path, timeout: float) -> None:
         codes = [p.poll() for p in procs]
         failed = [r for r, c in enumerate(codes) if c not in (None, 0)]
         if failed:   # the first to fail is the cause: its peers fail a moment later, when they next communicate
-            r = failed[0]
-            cause = None
-            if (tmp / f"error{r}.pt").exists():
-                with contextlib.suppress(Exception):
-                    cause = torch.load(tmp / f"error{r}.pt", weights_only=False)
+            causes = {r: _load_error(tmp / f"error{r}.pt") for r in failed}
+            r = min(failed, key=lambda i: (_follows_a_peer(causes[i], tmp / f"err{i}.txt"), i))
+            cause = causes[r]
             how = (f"was killed by signal {-codes[r]}" if codes[r] < 0 else f"exited with code {codes[r]}")
             err = WorkerError(f"Worker rank {r} of {len(procs)} {how}; the other workers were stopped. Its last "
-                              f"error output:\n{_tail(tmp / f'err{r}.txt')}", rank=r, returncode=codes[r])
+                              f"error output:\n{_tail(tmp / f'err{r}.txt')}", rank=r, returncode=codes[r],
+                              pids=tuple(p.pid for p in procs))
             raise err from cause
         if all(c == 0 for c in codes):
             return
         if time.monotonic() - start > timeout:
             running = [r for r, c in enumerate(codes) if c is None]
-            raise WorkerError(f"Workers {running} still running after timeout={timeout:g} s; all workers were stopped.")
+            raise WorkerError(f"Workers {running} still running after timeout={timeout:g} s; all workers were stopped.",
+                              pids=tuple(p.pid for p in procs))
         time.sleep(0.02)
 
 
@@ -347,14 +362,27 @@ def _cpu(obj):
     return obj
 
 
-def fit_autoencoder(data: torch.Tensor, batch_size: int, epochs: int = 1, optimizer: str = "SGD", lr: float = 0.1,
+def _as_data(data) -> torch.Tensor:
+    """A tensor of flat images; from the command line: a file saved with torch.save, or 'mnist' (training split)."""
+    if isinstance(data, torch.Tensor):
+        return data
+    if data == "mnist":
+        from .data import load_mnist
+        return load_mnist(train=True, flatten=True).X
+    if isinstance(data, (str, os.PathLike)) and Path(data).is_file():
+        return torch.load(data, map_location="cpu", weights_only=True)
+    raise ValueError(f"Invalid data: {data!r} (a tensor, 'mnist', or the path of a tensor saved with torch.save)")
+
+
+def fit_autoencoder(data: torch.Tensor | str, batch_size: int, epochs: int = 1, optimizer: str = "SGD", lr: float = 0.1,
                     options: dict | None = None, *, val_data: torch.Tensor | None = None,
                     test_data: torch.Tensor | None = None, hidden=(128,), latent_dim: int = 32, loss: str = "bce",
                     seed: int = 0, warmup_steps: int = 0, micro_batches: int = 1, dtype=torch.float32,
                     report: bool = False) -> dict:
     """Train chapter 5's MLP autoencoder with `train_autoencoder`, alone or as one rank of a process group.
 
-    `batch_size` is the global batch: under torch.distributed each rank computes the gradient of its shard and DDP
+    `data` is a tensor of flat images ('mnist' or a torch.save file from the command line). `batch_size` is the
+    global batch: under torch.distributed each rank computes the gradient of its shard and DDP
     averages them. `optimizer` names a torch.optim class or 'LARS'/'LAMB' (biases excluded), `options` its other
     settings; `warmup_steps` > 0 warms the rate up linearly. Returns the history, the test loss (if `test_data`),
     the final weights and optimizer state (on the CPU), and where it ran. `report` prints one line, on rank 0 only.
@@ -363,6 +391,7 @@ def fit_autoencoder(data: torch.Tensor, batch_size: int, epochs: int = 1, optimi
     from .optim import linear_warmup
     from .train import reconstruction_loss, train_autoencoder
 
+    data = _as_data(data)
     device = local_device()
     torch.manual_seed(seed)                       # the same initial weights on every rank
     net = MLPAutoencoder(data.shape[-1], hidden=hidden, latent_dim=latent_dim).to(device=device, dtype=dtype)
