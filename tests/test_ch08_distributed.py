@@ -41,6 +41,15 @@ def _tagged_processes(tag: str) -> list[int]:
     return pids
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny networks: one CPU thread is faster than several (and the workers use one each)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def no_worker_left_behind(monkeypatch):
     """Every process a test starts inherits a tag; after the test (passed or failed) none may still run."""
