@@ -50,6 +50,9 @@ SUMMARIES = {
     "07_layerwise_and_learned_rates": "per-layer rates (LARS, LAMB) in a fair large-batch race, hypergradient descent, "
                                       "warm-up + cosine and one-cycle schedules, AdamW against Adam + L2, which "
                                       "optimizer when",
+    "08_data_parallel_training": "two gloo workers with DDP equal one process with the whole batch, gradient "
+                                 "accumulation, the cost of a step and of its all-reduce, the linear scaling rule "
+                                 "with warm-up raced on the autoencoder, LARS and LAMB at the largest batch, torchrun",
 }
 
 

@@ -296,12 +296,15 @@ def _mean_terms(net: nn.Module, terms: Callable, data: torch.Tensor, batch_size:
 def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int = 5,
                       batch_size: int = 128, loss="mse", device=None, val_data: torch.Tensor | None = None,
                       corrupt: Callable | None = None, seed: int | None = 0, progress: bool = True,
-                      animate: bool = False) -> dict[str, list[float]]:
+                      animate: bool = False, micro_batches: int = 1) -> dict[str, list[float]]:
     """Train `net` to reconstruct `data`; return per-epoch 'train_loss', 'val_loss' and 'epoch_time' lists.
 
     `loss` is 'mse', 'bce' or a callable (net, x_in, x) -> scalar, or -> dict of terms whose 'loss' is optimized
     (every term is logged). `corrupt(x)` makes the input of a denoising autoencoder (the target stays clean).
     `progress` shows a live bar, except when D2L_STATIC_PLOTS is set (headless runs that store their outputs).
+    `micro_batches` > 1 accumulates each batch's gradient over that many parts before the step (same update, less
+    memory). Inside a torch.distributed process group (e.g. under torchrun) `batch_size` is the global batch: each
+    rank computes the gradient of its shard, DistributedDataParallel averages them, and only rank 0 shows progress.
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
         raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
@@ -313,6 +316,8 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
                             + (" (pass its .X or .X_val)" if hasattr(d, "X") else ""))
         if d is not None and len(d) == 0:
             raise ValueError(f"{name} is empty")
+    if not isinstance(micro_batches, int) or isinstance(micro_batches, bool) or micro_batches <= 0:
+        raise ValueError(f"Invalid micro_batches: {micro_batches!r} (must be a positive int)")
     if corrupt is not None and not callable(corrupt):
         raise ValueError(f"Invalid corrupt: {corrupt!r} (must be a callable x -> corrupted x, or None)")
     loss_fn = _recon_loss(loss)
@@ -327,8 +332,12 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
     data = data.to(device)
     val_data = val_data.to(device) if val_data is not None else None
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    from .distributed import _data_parallel  # the process group, if any: (net or DDP(net), rank, world size)
+    model, rank, world = _data_parallel(net, device, len(data), batch_size, micro_batches, seed)
+    if rank > 0:
+        progress = animate = False
 
-    def terms(x):
+    def terms(x, net=net):
         x_in = corrupt(x) if corrupt is not None else x
         out = loss_fn(net, x_in, x)
         return out if isinstance(out, dict) else {"loss": out}
@@ -345,14 +354,24 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
     for epoch in bar:
         net.train()
         t0, sums, n = time.perf_counter(), {}, 0
-        for (x,) in minibatches(data, batch_size=batch_size, generator=gen):
-            out = terms(x)
-            optimizer.zero_grad(set_to_none=True)
-            out["loss"].backward()
-            optimizer.step()
-            for k, v in out.items():
-                sums[k] = sums.get(k, 0.0) + v.detach() * len(x)
-            n += len(x)
+        if world == 1 and micro_batches == 1:   # one process, whole batches: the plain loop
+            for (x,) in minibatches(data, batch_size=batch_size, generator=gen):
+                out = terms(x)
+                optimizer.zero_grad(set_to_none=True)
+                out["loss"].backward()
+                optimizer.step()
+                for k, v in out.items():
+                    sums[k] = sums.get(k, 0.0) + v.detach() * len(x)
+                n += len(x)
+        else:
+            from .distributed import _accumulate, _shards
+            for x, m in _shards(data, batch_size, gen, rank, world):
+                optimizer.zero_grad(set_to_none=True)
+                n += _accumulate(model, lambda c: terms(c, model), x, m, world, micro_batches, sums)
+                optimizer.step()
+            if world > 1:
+                from .distributed import _sum_over_ranks
+                sums, n = _sum_over_ranks(sums, n)
         train = {k: (v / n).item() for k, v in sums.items()}  # the one device sync of the epoch
         history["epoch_time"].append(time.perf_counter() - t0)
         check_finite(train["loss"], f"in epoch {epoch + 1}",
