@@ -119,58 +119,6 @@ def _init_process_group(name: str | None) -> None:
                                                                                             120))))
 
 
-# ---------------------------------------------------------------- inside train_autoencoder
-def _data_parallel(net: torch.nn.Module, device: torch.device, n: int, batch_size: int, micro_batches: int,
-                   seed: int | None) -> tuple[torch.nn.Module, int, int]:
-    """(the module to call, rank, world size): `net` alone, or wrapped in DistributedDataParallel inside a group."""
-    if not _initialized():
-        return net, 0, 1
-    w = world_size()
-    if batch_size % w:
-        raise ValueError(f"Invalid batch_size: {batch_size} (the global batch must be divisible by the {w} workers; "
-                         f"try {batch_size - batch_size % w or w})")
-    if seed is None:
-        raise ValueError("Invalid seed: None (under torch.distributed every rank must draw the same batches: give "
-                         "an int seed)")
-    if 0 < n % batch_size < w:
-        raise ValueError(f"The last batch of {n % batch_size} of the {n} examples cannot give each of the {w} "
-                         f"workers an example: drop {n % batch_size} examples or change batch_size")
-    ids = [device.index] if device.type == "cuda" else None
-    return torch.nn.parallel.DistributedDataParallel(net, device_ids=ids), rank(), w
-
-
-def _shards(data: torch.Tensor, batch_size: int, generator, rank: int, world: int):
-    """For each global batch (the order of `minibatches` with this generator): this rank's rows and the batch size."""
-    idx = torch.randperm(len(data), generator=generator).to(data.device)
-    for i in range(0, len(data), batch_size):
-        j = idx[i:i + batch_size]
-        yield data[j[rank::world]], len(j)
-
-
-def _accumulate(model, terms: Callable, x: torch.Tensor, m: int, world: int, micro_batches: int, sums: dict) -> int:
-    """Backward of this rank's rows `x` of a global batch of `m`, in `micro_batches` parts, each loss weighted so
-    that the (DDP-averaged) gradients are those of the mean over the whole batch; logs into `sums`."""
-    parts = [c for c in x.tensor_split(micro_batches) if len(c)]
-    for i, c in enumerate(parts):
-        last = i == len(parts) - 1 or not hasattr(model, "no_sync")
-        with contextlib.nullcontext() if last else model.no_sync():   # DDP all-reduces at the last part only
-            out = terms(c)
-            scale = len(c) * world / m
-            (out["loss"] * scale if scale != 1 else out["loss"]).backward()
-        for k, v in out.items():
-            sums[k] = sums.get(k, 0.0) + v.detach() * len(c)
-    return len(x)
-
-
-def _sum_over_ranks(sums: dict, n: int) -> tuple[dict, int]:
-    """The loss sums and example count of the epoch, added over all ranks (one all-reduce)."""
-    keys = sorted(sums)
-    t = torch.stack([sums[k] for k in keys])
-    t = torch.cat([t, torch.tensor([float(n)], dtype=t.dtype, device=t.device)])
-    _dist().all_reduce(t)
-    return {k: t[i] for i, k in enumerate(keys)}, int(round(t[-1].item()))
-
-
 # ---------------------------------------------------------------- the launcher
 def _target(fn: Callable) -> str:
     """'module:qualname' of a function a fresh process can import."""

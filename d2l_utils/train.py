@@ -1,5 +1,6 @@
 """Training loops: timers, the d2l chapter-7 trainers (2-D, scratch, concise), the autoencoder trainer, and `race`
 (a fair comparison of optimizers: a grid per optimizer chosen on held-out data, several seeds)."""
+import contextlib
 import math
 import os
 import time
@@ -293,6 +294,66 @@ def _mean_terms(net: nn.Module, terms: Callable, data: torch.Tensor, batch_size:
     return {k: (v / n).item() for k, v in sums.items()}
 
 
+# ---------------------------------------------------------------- data parallelism inside train_autoencoder
+def _process_group():
+    """torch.distributed when this process is one rank of an initialised group (torchrun, d2l.launch), else None."""
+    import torch.distributed as dist  # lazy: only data-parallel training needs it
+    return dist if dist.is_available() and dist.is_initialized() else None
+
+
+def _data_parallel(net: torch.nn.Module, device: torch.device, n: int, batch_size: int, micro_batches: int,
+                   seed: int | None) -> tuple[torch.nn.Module, int, int]:
+    """(the module to call, rank, world size): `net` alone, or wrapped in DistributedDataParallel inside a group."""
+    dist = _process_group()
+    if dist is None:
+        return net, 0, 1
+    w = dist.get_world_size()
+    if batch_size % w:
+        raise ValueError(f"Invalid batch_size: {batch_size} (the global batch must be divisible by the {w} workers; "
+                         f"try {batch_size - batch_size % w or w})")
+    if seed is None:
+        raise ValueError("Invalid seed: None (under torch.distributed every rank must draw the same batches: give "
+                         "an int seed)")
+    if 0 < n % batch_size < w:
+        raise ValueError(f"The last batch of {n % batch_size} of the {n} examples cannot give each of the {w} "
+                         f"workers an example: drop {n % batch_size} examples or change batch_size")
+    ids = [device.index] if device.type == "cuda" else None
+    return torch.nn.parallel.DistributedDataParallel(net, device_ids=ids), dist.get_rank(), w
+
+
+def _shards(data: torch.Tensor, batch_size: int, generator, rank: int, world: int):
+    """For each global batch (the order of `minibatches` with this generator): this rank's rows and the batch size."""
+    idx = torch.randperm(len(data), generator=generator).to(data.device)
+    for i in range(0, len(data), batch_size):
+        j = idx[i:i + batch_size]
+        yield data[j[rank::world]], len(j)
+
+
+def _accumulate(model, terms: Callable, x: torch.Tensor, m: int, world: int, micro_batches: int, sums: dict) -> int:
+    """Backward of this rank's rows `x` of a global batch of `m`, in `micro_batches` parts, each loss weighted so
+    that the (DDP-averaged) gradients are those of the mean over the whole batch; logs into `sums`."""
+    parts = [c for c in x.tensor_split(micro_batches) if len(c)]
+    for i, c in enumerate(parts):
+        last = i == len(parts) - 1 or not hasattr(model, "no_sync")
+        with contextlib.nullcontext() if last else model.no_sync():   # DDP all-reduces at the last part only
+            out = terms(c)
+            scale = len(c) * world / m
+            (out["loss"] * scale if scale != 1 else out["loss"]).backward()
+        for k, v in out.items():
+            sums[k] = sums.get(k, 0.0) + v.detach() * len(c)
+    return len(x)
+
+
+def _sum_over_ranks(sums: dict, n: int) -> tuple[dict, int]:
+    """The loss sums and example count of the epoch, added over all ranks (one all-reduce)."""
+    keys = sorted(sums)
+    t = torch.stack([sums[k] for k in keys])
+    t = torch.cat([t, torch.tensor([float(n)], dtype=t.dtype, device=t.device)])
+    _process_group().all_reduce(t)
+    return {k: t[i] for i, k in enumerate(keys)}, int(round(t[-1].item()))
+
+
+
 def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int = 5,
                       batch_size: int = 128, loss="mse", device=None, val_data: torch.Tensor | None = None,
                       corrupt: Callable | None = None, seed: int | None = 0, progress: bool = True,
@@ -332,7 +393,6 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
     data = data.to(device)
     val_data = val_data.to(device) if val_data is not None else None
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    from .distributed import _data_parallel  # the process group, if any: (net or DDP(net), rank, world size)
     model, rank, world = _data_parallel(net, device, len(data), batch_size, micro_batches, seed)
     if rank > 0:
         progress = animate = False
@@ -364,13 +424,11 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
                     sums[k] = sums.get(k, 0.0) + v.detach() * len(x)
                 n += len(x)
         else:
-            from .distributed import _accumulate, _shards
             for x, m in _shards(data, batch_size, gen, rank, world):
                 optimizer.zero_grad(set_to_none=True)
                 n += _accumulate(model, lambda c: terms(c, model), x, m, world, micro_batches, sums)
                 optimizer.step()
             if world > 1:
-                from .distributed import _sum_over_ranks
                 sums, n = _sum_over_ranks(sums, n)
         train = {k: (v / n).item() for k, v in sums.items()}  # the one device sync of the epoch
         history["epoch_time"].append(time.perf_counter() - t0)
