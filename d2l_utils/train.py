@@ -400,17 +400,25 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
 class Race:
     """The outcome of `race`: grid results, the chosen rates, and the runs at those rates for every seed."""
 
-    def __init__(self, grids: dict, grid: dict, chosen: dict, runs: dict, seeds: tuple, metric: str):
+    def __init__(self, grids: dict, grid: dict, chosen: dict, runs: dict, seeds: tuple, metric: str,
+                 tune_seeds: tuple = ()):
         self.grids, self.grid, self.chosen, self.runs = grids, grid, chosen, runs
-        self.seeds, self.metric = seeds, metric
+        self.seeds, self.metric, self.tune_seeds = seeds, metric, tuple(tune_seeds)
 
-    def scores(self, name: str, key: str | None = None) -> np.ndarray:
-        """The held-out score (`key`, default the race's test metric) of `name` at its chosen rate, one per seed."""
-        return np.array([float(r[key or self.metric]) for r in self.runs[name]])
+    @property
+    def untouched_seeds(self) -> tuple:
+        """The seeds that played no part in choosing the rates."""
+        return tuple(s for s in self.seeds if s not in self.tune_seeds)
 
-    def beats(self, a: str, b: str, key: str | None = None) -> bool:
+    def scores(self, name: str, key: str | None = None, untouched: bool = False) -> np.ndarray:
+        """The held-out score (`key`, default the race's test metric) of `name` at its chosen rate, one per seed
+        (only the seeds not used for tuning when `untouched`)."""
+        keep = self.untouched_seeds if untouched else self.seeds
+        return np.array([float(r[key or self.metric]) for s, r in zip(self.seeds, self.runs[name]) if s in keep])
+
+    def beats(self, a: str, b: str, key: str | None = None, untouched: bool = False) -> bool:
         """True when `a` scores lower than `b` on every seed (seed by seed: same data order, same initialization)."""
-        return bool(np.all(self.scores(a, key) < self.scores(b, key)))
+        return bool(np.all(self.scores(a, key, untouched) < self.scores(b, key, untouched)))
 
     def inside_grid(self, name: str) -> bool:
         """True when the chosen rate is neither the smallest nor the largest of its grid (else widen the grid)."""
@@ -426,13 +434,32 @@ class Race:
             lines.append(f"{name:<{w}}" + "  ".join(cells))
         return "\n".join(lines)
 
-    def table(self, key: str | None = None) -> str:
-        """One line per optimizer: chosen rate, then mean (min–max) over the seeds of the held-out score."""
+    def table(self, key: str | None = None, untouched: bool = False, fmt: str = ".4f") -> str:
+        """One line per optimizer: chosen rate, then mean (min–max) over the seeds of the held-out score (over the
+        seeds not used for tuning when `untouched`), each number formatted with `fmt`."""
         key, w = key or self.metric, self._width()
-        lines = [f"{'optimizer':<{w}}{'lr':>8}  {key} mean (min–max) over seeds {list(self.seeds)}"]
+        seeds = list(self.untouched_seeds if untouched else self.seeds)
+        which = "untouched seeds" if untouched else "seeds"
+        lines = [f"{'optimizer':<{w}}{'lr':>8}  {key} mean (min–max) over {which} {seeds}"]
         for name in self.grids:
-            s = self.scores(name, key)
-            lines.append(f"{name:<{w}}{self.chosen[name]:>8g}  {s.mean():.4f} ({s.min():.4f}–{s.max():.4f})")
+            s = self.scores(name, key, untouched)
+            lines.append(f"{name:<{w}}{self.chosen[name]:>8g}  {s.mean():{fmt}} ({s.min():{fmt}}–{s.max():{fmt}})")
+        return "\n".join(lines)
+
+    def rate_table(self, key: str = "val", fmt: str = ".4f") -> str:
+        """The tuning scores as a table: one row per learning rate, one column per optimizer (* = chosen)."""
+        names = list(self.grids)
+        w = max([10] + [len(n) + 2 for n in names])
+        lines = [f"{'lr':<9}" + "".join(f"{n:>{w}}" for n in names)]
+        for lr in sorted({lr for lrs in self.grids.values() for lr in lrs}):
+            cells = []
+            for n in names:
+                if lr not in self.grid[n]:
+                    cells.append(" " * w)
+                    continue
+                mark = " *" if lr == self.chosen[n] else "  "
+                cells.append(f"{_mean_score(self.grid[n][lr], key):{w - 2}{fmt}}{mark}")
+            lines.append(f"{lr:<9g}" + "".join(cells))
         return "\n".join(lines)
 
     def _width(self) -> int:
@@ -465,7 +492,7 @@ def race(run: Callable, grids: dict, seeds=(0, 1, 2), tune_seeds=(0,), tune_key:
         chosen[name] = min(lrs, key=lambda lr: _mean_score(grid[name][lr], tune_key))
         done = dict(zip(tune_seeds, grid[name][chosen[name]]))
         runs[name] = [done[s] if s in done else run(name, chosen[name], s) for s in seeds]
-    return Race(dict(grids), grid, chosen, runs, seeds, metric)
+    return Race(dict(grids), grid, chosen, runs, seeds, metric, tune_seeds)
 
 
 # ---------------------------------------------------------------- chapter 7: training with a per-step schedule
