@@ -431,8 +431,7 @@ class Race:
         return tuple(s for s in self.seeds if s not in self.tune_seeds)
 
     def scores(self, name: str, key: str | None = None, untouched: bool = False) -> np.ndarray:
-        """The held-out score (`key`, default the race's test metric) of `name` at its chosen rate, one per seed
-        (only the seeds not used for tuning when `untouched`)."""
+        """`name`'s held-out score (`key`, default the test metric) at its chosen rate, one per seed."""
         keep = self.untouched_seeds if untouched else self.seeds
         return np.array([float(r[key or self.metric]) for s, r in zip(self.seeds, self.runs[name]) if s in keep])
 
@@ -455,8 +454,7 @@ class Race:
         return "\n".join(lines)
 
     def table(self, key: str | None = None, untouched: bool = False, fmt: str = ".4f") -> str:
-        """One line per optimizer: chosen rate, then mean (min–max) over the seeds of the held-out score (over the
-        seeds not used for tuning when `untouched`), each number formatted with `fmt`."""
+        """One line per optimizer: chosen rate, mean (min–max) of the held-out score over the (untouched) seeds."""
         key, w = key or self.metric, self._width()
         seeds = list(self.untouched_seeds if untouched else self.seeds)
         which = "untouched seeds" if untouched else "seeds"
