@@ -121,3 +121,29 @@ def test_code_in_chapter_1_prose_computes_what_the_helpers_compute():
     ns["sgd"](a, None, {"lr": 0.3})
     d2l.sgd(b, None, {"lr": 0.3})
     assert all(torch.equal(p, q) for p, q in zip(a, b))
+
+
+def test_train_ch7_timed_repeats_keep_the_fastest_identical_run(airfoil, monkeypatch, capsys):
+    """Repeats replay the same run (same draws, same losses) and keep the fastest; its summary line alone is printed."""
+    features, labels = airfoil
+    d2l.set_seed(2)
+    _, once = d2l.train_ch7_timed(d2l.sgd, None, {"lr": 0.05}, features, labels, 100, 1)
+    capsys.readouterr()
+    clock, calls = [0.0], [0]
+    run = d2l.train._scratch_ch7
+
+    def counting(*args, **kwargs):
+        calls[0] += 1
+        return run(*args, **kwargs)
+
+    def trainer(params, states, hyperparams):   # a step costs 1 s, or 10 s during the first repeat (a pause)
+        clock[0] += 10.0 if calls[0] == 1 else 1.0
+        d2l.sgd(params, states, hyperparams)
+    monkeypatch.setattr(d2l.train, "_scratch_ch7", counting)
+    monkeypatch.setattr(d2l.train.time, "perf_counter", lambda: clock[0])
+    d2l.set_seed(2)
+    seconds, losses = d2l.train_ch7_timed(trainer, None, {"lr": 0.05}, features, labels, 100, 1, repeats=3)
+    assert calls[0] == 3 and losses == once and seconds[-1] == 15.0     # 15 steps of 1 s: the fastest repeat
+    assert capsys.readouterr().out.count("sec per epoch") == 1
+    with pytest.raises(ValueError, match="repeats"):
+        d2l.train_ch7_timed(d2l.sgd, None, {"lr": 0.05}, features, labels, 100, 1, repeats=0)

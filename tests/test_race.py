@@ -36,3 +36,18 @@ def test_race_edge_of_grid_and_bad_arguments():
         d2l.race(_run_factory([]), {"a": [0.1]}, seeds=(1, 2), tune_seeds=(0,))
     with pytest.raises(ValueError, match="empty learning-rate grid"):
         d2l.race(_run_factory([]), {"a": []})
+
+
+def test_race_reports_the_untouched_seeds_and_a_table_per_rate():
+    r = d2l.race(_run_factory([]), {"a": [0.01, 0.1, 1.0], "b": [0.1, 1.0, 10.0]}, seeds=(0, 1, 2))
+    assert r.untouched_seeds == (1, 2)
+    assert list(r.scores("a", untouched=True)) == pytest.approx([0.51, 0.52])
+    assert r.beats("a", "b", untouched=True)
+    table = r.table(untouched=True)
+    assert "over untouched seeds [1, 2]" in table and "0.5150 (0.5100–0.5200)" in table
+    assert "5.15e-01" in r.table(untouched=True, fmt=".2e")
+    rows = r.rate_table().splitlines()
+    assert len(rows) == 1 + 4                                      # header, then 0.01, 0.1, 1, 10
+    assert rows[2].startswith("0.1") and rows[2].count("*") == 1 and "inf" in rows[4]
+    assert rows[1].rstrip().endswith("1.0000")                     # 0.01 is in a's grid only
+    assert "1.00e+00" in r.rate_table(fmt=".2e")

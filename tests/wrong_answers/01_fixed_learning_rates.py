@@ -7,19 +7,40 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 
 WRONG_ANSWERS = {
     'ch01-ex1-solution': '''\
+def steps_needed(eta, curvatures, factor=1e-6):
+    """Steps of GD at rate eta until each coordinate of sum_i L_i / 2 x_i^2 shrank `factor`-fold."""
+    fastest = min(abs(1 - eta * L) for L in curvatures)   # the steep coordinate's factor: it is not the one that waits
+    if max(abs(1 - eta * L) for L in curvatures) >= 1:
+        return math.inf
+    return math.ceil(math.log(factor) / math.log(fastest))
+''',
+    'ch01-ex2-solution': '''\
+def lr_range_test(features, labels, lrs, steps_per_rate=1):
+    """Full-batch GD on airfoil from w = 0, b = 0; the loss after each rate's steps."""
+    X = torch.cat([features, torch.ones(len(features), 1)], 1).double()
+    y = labels.double().reshape(-1)
+    losses = []
+    for lr in lrs:
+        w = torch.zeros(X.shape[1], dtype=torch.float64)   # restarts at every rate instead of continuing
+        for _ in range(steps_per_rate):
+            w = w - lr * X.T @ (X @ w - y) / len(X)
+        losses.append(0.5 * ((X @ w - y) ** 2).mean().item())
+    return losses
+''',
+    'ch01-ex3-solution': '''\
 def exact_schedule(curvatures):
     """Learning rates, one per step, that take GD on sum_i L_i / 2 x_i^2 to the minimum exactly."""
     eta = 2 / (min(curvatures) + max(curvatures))   # the best constant rate: fast, but never exact
     return [eta] * len(curvatures)
 ''',
-    'ch01-ex2-solution': '''\
+    'ch01-ex4-solution': '''\
 def noise_floor(eta, L, sigma):
-    """The limit of E[L/2 x_t^2] for SGD with a constant rate on L/2 x^2 with gradient noise of std sigma."""
+    """The limit of E[L/2 x_t^2] for SGD at a constant rate on L/2 x^2, gradient noise std sigma."""
     if eta * L >= 2:
         return math.inf
     return eta * sigma ** 2 / 4   # the small-eta approximation: drops the eta * L term
 ''',
-    'ch01-ex3-solution': '''\
+    'ch01-ex5-solution': '''\
 def line_search_rate(curvatures, x):
     """The rate eta that minimises f(x - eta grad f(x)) for f(x) = sum_i L_i / 2 x_i^2."""
     L, x = np.asarray(curvatures, dtype=float), np.asarray(x, dtype=float)

@@ -7,38 +7,29 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 
 WRONG_ANSWERS = {
     'ch02-ex1-solution': '''\
-def adagrad_power_2d(eta, p=0.5, eps=1e-6, grad=d2l.grad_f_2d):
-    """AdaGrad with the square root replaced by the power p: x -= eta * g / (s + eps) ** p."""
-    def step(x1, x2, s1, s2):
-        g1, g2 = grad(x1, x2)
-        s1, s2 = g1 ** 2, g2 ** 2
-        return x1 - eta * g1 / (s1 + eps) ** p, x2 - eta * g2 / (s2 + eps) ** p, s1, s2
-    return step
+def step_multiplier(c, p):
+    """The factor on a coordinate's steps when all its gradients are multiplied by c (power p, eps -> 0)."""
+    return c ** (1 - p)     # forgets that s collects squared gradients
 ''',
     'ch02-ex2-solution': '''\
-GRIDS_2D = {'GD': [0.05, 0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55], 'AdaGrad': [0.25, 0.5, 1, 2, 4, 8, 16]}
-
-
-def advantage(theta):
-    """Best final f of GD over best final f of AdaGrad on f(R_theta x), 20 steps from (-5, -2), grids GRIDS_2D."""
-    c, s = math.cos(math.radians(theta)), math.sin(math.radians(theta))
-
-    def f(x1, x2):
-        return d2l.f_2d(c * x1 + s * x2, -s * x1 + c * x2)
-
-    def grad(x1, x2):
-        g1, g2 = d2l.grad_f_2d(c * x1 + s * x2, -s * x1 + c * x2)
-        return c * g1 + s * g2, -s * g1 + c * g2
-
-    def best(make, grid):
-        ends = [f(*d2l.train_2d(make(eta, grad=grad), verbose=False)[-1]) for eta in grid]
-        return min(e for e in ends if math.isfinite(e))
-
-    return best(d2l.gd_2d, GRIDS_2D['GD']) / best(d2l.adagrad_2d, GRIDS_2D['AdaGrad'])
+def crossover_angle(tol=0.1):
+    """An angle within `tol` of where advantage(theta) crosses 1, between 0 and 45 degrees."""
+    return next(th for th in (0, 10, 20, 30, 45) if advantage(th) < 1)   # a coarse grid, not a search
 ''',
     'ch02-ex3-solution': '''\
 def adagrad_first_step(g, eta, eps=1e-6, eps_inside=True):
-    """AdaGrad's first update (from s = 0) for the gradients `g` (a tensor); eps_inside=False: torch.optim.Adagrad's."""
+    """AdaGrad's first update from s = 0 for the tensor `g`; eps_inside=False: torch.optim's."""
     return -eta * g / (torch.sqrt(g * g) + eps)   # PyTorch's form for both conventions
+''',
+    'ch02-ex5-solution': '''\
+def adagrad_1d(grad, x0, eta, steps, reset_at=None, eps=1e-6):
+    """AdaGrad in 1-D for grad(x, t); the sum s is set to 0 just before step `reset_at`."""
+    x, s, path = x0, 0.0, [x0]
+    for t in range(steps):
+        g = grad(x, t)
+        s += g * g                  # never resets: reset_at is ignored
+        x = x - eta * g / math.sqrt(s + eps)
+        path.append(x)
+    return path
 ''',
 }
