@@ -9,6 +9,7 @@ import re
 
 import pytest
 import torch
+from exercise_cells import hidden_wrong_answers, run_exercise
 from matplotlib import pyplot as plt
 from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 from torch import nn
@@ -264,3 +265,32 @@ def test_step_variants_of_section_3_7_agree(nb_defs):
         for _ in range(3):
             ns[name](P, G, S, 0.1, 1e-10)
         assert_same(P, ref, TIGHT)
+
+
+# ---------------------------------------------------------------- exercises: hidden tests that can fail
+@pytest.mark.parametrize("gid", sorted(hidden_wrong_answers(STEM)))
+def test_hidden_tests_reject_their_recorded_wrong_answer(gid):
+    """A recorded wrong answer that passes the visible tests must fail the whole test cell; the model answer
+    passes it."""
+    wrong = hidden_wrong_answers(STEM)[gid]
+    run_exercise(STEM, gid, wrong, hidden=False)            # the visible tests accept it ...
+    with pytest.raises(AssertionError):
+        run_exercise(STEM, gid, wrong, hidden=True)         # ... the hidden ones do not
+    run_exercise(STEM, gid, hidden=True)
+
+
+def test_least_squares_loss_is_the_minimum():
+    """Section 3.1's optimum: no small change of the least-squares weights and bias lowers the loss."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(50, 3, generator=gen, dtype=torch.float64)
+    y = X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 0.3 + 0.1 * torch.randn(50, generator=gen,
+                                                                                          dtype=torch.float64)
+    best = d2l.least_squares_loss(X, y)
+    Xb = torch.cat([X, torch.ones(50, 1, dtype=torch.float64)], dim=1)
+    w = torch.linalg.lstsq(Xb, y.unsqueeze(1)).solution
+    assert math.isclose(best, (((Xb @ w - y.unsqueeze(1)) ** 2) / 2).mean().item(), rel_tol=1e-6)
+    for k in range(4):
+        for delta in (1e-3, -1e-3):
+            moved = w.clone()
+            moved[k] += delta
+            assert (((Xb @ moved - y.unsqueeze(1)) ** 2) / 2).mean().item() > best

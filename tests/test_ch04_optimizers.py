@@ -8,6 +8,7 @@ import math
 
 import pytest
 import torch
+from exercise_cells import hidden_wrong_answers, run_exercise
 from optim_problems import LOOSE, TIGHT, assert_same, clones, make_problem, run_torch
 
 import d2l_utils as d2l
@@ -464,3 +465,29 @@ def test_notebook_rmsprop_2d_equals_d2l_utils(nb_defs, capsys):
             d2l.train_2d(d2l.rmsprop_2d(eta, gamma), steps=30)
     d2l.train_2d(ns["rmsprop_2d"](0.4, 0.9))
     assert capsys.readouterr().out.splitlines()[-1] == "epoch 20, x1 -0.010599, x2 0.000000"
+
+
+@pytest.mark.parametrize("lr, momentum", [(0.01, 0.5), (0.03, 0.9), (0.1, 0.0)])
+def test_notebook_momentum_equals_torch_sgd(nb_defs, float64_default, lr, momentum):
+    """Section 4.4's scratch momentum is torch.optim.SGD(momentum=...) (dampening 0) and d2l.sgd_momentum."""
+    ns = nb_defs(STEM, "init_momentum_states", "sgd_momentum")
+    X, y = _regression(3)
+    hp = {"lr": lr, "momentum": momentum}
+    nb_params = _train(ns["sgd_momentum"], ns["init_momentum_states"](X), dict(hp), X, y)
+    params = _train(lambda ps, states, h: states.setdefault("opt", torch.optim.SGD(ps, lr=lr, momentum=momentum))
+                    .step(), {}, hp, X, y)
+    assert_same(nb_params, params, TIGHT)
+    assert_same(nb_params, _train(d2l.sgd_momentum, d2l.init_momentum_states(X), dict(hp), X, y), TIGHT)
+    assert not torch.allclose(nb_params[0], torch.full_like(nb_params[0], 0.01))   # it moved
+
+
+# ---------------------------------------------------------------- exercises: hidden tests that can fail
+@pytest.mark.parametrize("gid", sorted(hidden_wrong_answers(STEM)))
+def test_hidden_tests_reject_their_recorded_wrong_answer(gid):
+    """A recorded wrong answer that passes the visible tests must fail the whole test cell; the model answer
+    passes it."""
+    wrong = hidden_wrong_answers(STEM)[gid]
+    run_exercise(STEM, gid, wrong, hidden=False)
+    with pytest.raises(AssertionError):
+        run_exercise(STEM, gid, wrong, hidden=True)
+    run_exercise(STEM, gid, hidden=True)

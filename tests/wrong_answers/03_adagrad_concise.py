@@ -1,7 +1,8 @@
 """Deliberately wrong answers to chapter 3's coding exercises (03_adagrad_concise.ipynb).
 
 Keyed by the grade_id of the solution cell; each value replaces that whole cell. The visible tests of the exercise
-must reject every one (tests/test_coursework.py). They are kept here, outside the notebooks, so that no student copy
+must reject every one (tests/test_coursework.py); HIDDEN_WRONG_ANSWERS pass the visible tests and must fail the
+whole test cell, hidden tests included (tests/test_ch03_adagrad_class.py). They are kept here, outside the notebooks, so that no student copy
 (`make student` or nbgrader's generate_assignment) can carry them.
 """
 
@@ -29,5 +30,51 @@ def load_checkpoint(data, model, optimizer):
     ckpt = torch.load(io.BytesIO(data), weights_only=True)
     model.load_state_dict(ckpt['model'])
     optimizer.load_state_dict(ckpt['optimizer'])
+''',
+    'ch03-ex4-solution': '''\
+def lazy_adam_step(weight, rows, grad_rows, state, lr, betas=(0.9, 0.999), eps=1e-8):
+    """One lazy (SparseAdam) step, in place: only the given rows' moments and values change."""
+    if not state:
+        state.update(step=0, v=torch.zeros_like(weight), s=torch.zeros_like(weight))
+    state['step'] += 1
+    (b1, b2), t, v, s = betas, state['step'], state['v'], state['s']
+    g = torch.zeros_like(weight)
+    g[rows] = grad_rows                      # dense Adam: every row's moments decay, every row moves
+    v.mul_(b1).add_((1 - b1) * g)
+    s.mul_(b2).add_((1 - b2) * g ** 2)
+    step = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    weight -= step * v / (s.sqrt() + eps)
+''',
+    'ch03-ex5-solution': '''\
+def s0_for_first_step(g, f):
+    """The initial_accumulator_value making AdaGrad's first step f * lr for a first gradient g."""
+    return g ** 2 / f ** 2      # forgets that the first gradient is added to s before the step
+''',
+}
+
+HIDDEN_WRONG_ANSWERS = {
+    'ch03-ex1-solution': '''\
+def last_step_rates(optimizer, p):
+    """Per-coordinate factor of p.grad in the last step of torch.optim.Adagrad (no weight decay)."""
+    group = optimizer.param_groups[0]                         # the first group's hyperparameters for every p
+    state = optimizer.state[p]
+    t = float(state['step'])
+    clr = group['lr'] / (1 + (t - 1) * group['lr_decay'])
+    return clr / (state['sum'].sqrt() + group['eps'])
+''',
+    'ch03-ex3-solution': '''\
+def save_checkpoint(model, optimizer):
+    """Everything to resume a loop drawing minibatches from torch's global generator, as bytes."""
+    buffer = io.BytesIO()
+    torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                'rng': torch.get_rng_state()}, buffer)
+    return buffer.getvalue()
+
+def load_checkpoint(data, model, optimizer):
+    """Restore `model`, `optimizer` and the global random state from save_checkpoint's bytes."""
+    ckpt = torch.load(io.BytesIO(data), weights_only=False)   # unpickles anything the file holds
+    model.load_state_dict(ckpt['model'])
+    optimizer.load_state_dict(ckpt['optimizer'])
+    torch.set_rng_state(ckpt['rng'])
 ''',
 }

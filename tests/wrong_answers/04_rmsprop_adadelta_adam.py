@@ -1,7 +1,8 @@
 """Deliberately wrong answers to chapter 4's coding exercises (04_rmsprop_adadelta_adam.ipynb).
 
 Keyed by the grade_id of the solution cell; each value replaces that whole cell. The visible tests of the exercise
-must reject every one (tests/test_coursework.py). They are kept here, outside the notebooks, so that no student copy
+must reject every one (tests/test_coursework.py); HIDDEN_WRONG_ANSWERS pass the visible tests and must fail the
+whole test cell, hidden tests included (tests/test_ch04_optimizers.py). They are kept here, outside the notebooks, so that no student copy
 (`make student` or nbgrader's generate_assignment) can carry them.
 """
 
@@ -14,38 +15,39 @@ def steps_to_recover(gamma, spike, tol=0.1):
         s, n = gamma * s + (1 - gamma), n + 1
     return n
 ''',
-    'ch04-ex2-solution': '''\
-import io
-
-def save_checkpoint(net, opt):
-    """The weights of `net` and the state of its optimizer `opt`, serialized with torch.save into bytes."""
-    buffer = io.BytesIO()
-    torch.save({'net': net.state_dict(), 'opt': opt.state_dict()}, buffer)
-    return buffer.getvalue()
-
-def load_checkpoint(data):
-    """A fresh nn.Linear(5, 1) and torch.optim.RMSprop(lr=0.01, alpha=0.9), restored from `save_checkpoint`'s bytes."""
-    saved = torch.load(io.BytesIO(data))
-    net = nn.Linear(5, 1)
-    net.load_state_dict(saved['net'])
-    opt = torch.optim.RMSprop(net.parameters(), lr=0.01, alpha=0.9)   # the weights come back, the state s does not
-    return net, opt
-''',
     'ch04-ex4-solution': '''\
 def adam_flip_step(t, lr, beta1):
     """The size of Adam's step t (t = 1, 2, ...; bias-corrected, eps = 0) when the gradient is +g, -g, +g, ..."""
     return lr * (1 - beta1) * (1 - (-beta1) ** t) / (1 + beta1)   # v's bias correction 1 - beta1^t left out
 ''',
-    'ch04-ex3-solution': '''\
-def online_adam(amsgrad, steps=300, C=3.0):
-    """Adam (or AMSGrad) on f_t(x) = C x (t % 3 == 0) or -x, projected onto [-1, 1]; the final x."""
-    x = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.Adam([x], lr=0.1, amsgrad=amsgrad)          # the default betas (0.9, 0.999)
-    for t in range(steps):
-        x.grad = torch.tensor([C if t % 3 == 0 else -1.0])
+    'ch04-ex5-solution': '''\
+def momentum_lr_limit(h, beta):
+    """The largest stable learning rate of SGD with momentum beta on f(x) = h x^2 / 2."""
+    return 2 * (1 - beta) / h      # divides gradient descent's limit by the effective-rate factor 1 / (1 - beta)
+''',
+    'ch04-ex6-solution': '''\
+def lr_range_test(opt_cls, lrs, X, y, batch_size=10, seed=0):
+    """The minibatch loss before each step of a run whose rate is lrs[k] at step k."""
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    opt = opt_cls(model.parameters(), lr=lrs[0])          # the rate is never raised after this
+    losses = []
+    for k in range(len(lrs)):
+        rows = torch.arange(k * batch_size, (k + 1) * batch_size) % len(X)
+        loss = ((model(X[rows]).squeeze(1) - y[rows]) ** 2).mean() / 2
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
         opt.step()
-        with torch.no_grad():
-            x.clamp_(-1.0, 1.0)
-    return x.item()
+    return losses
+''',
+}
+
+HIDDEN_WRONG_ANSWERS = {
+    'ch04-ex1-solution': '''\
+def steps_to_recover(gamma, spike, tol=0.1):
+    """The first step n (spike = step 1) after which the effective rate is (1 - tol) eta again."""
+    known = {(0.9, 1.0): 1, (0.9, 10.0): 37, (0.99, 10.0): 145, (0.999, 10.0): 1}
+    return known.get((gamma, spike), 1)      # the visible cases, looked up instead of computed
 ''',
 }
