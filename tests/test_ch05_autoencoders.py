@@ -442,6 +442,21 @@ def test_notebook_dead_units_counts_silent_relus(nb_defs):
     assert dead_units(net, torch.rand(10, 784)).tolist() == [True] * 3 + [False] * 3
 
 
+def test_notebook_dead_units_is_d2l_dead_units(nb_defs):
+    """Chapter 5 teaches `dead_units`; chapters 6 and 7 use its twin `d2l.dead_units` (a mask, never a count)."""
+    dead_units = nb_defs(STEM, "dead_units")["dead_units"]
+    gen = torch.Generator().manual_seed(0)
+    for seed in range(3):
+        d2l.set_seed(seed)
+        net = d2l.MLPAutoencoder(784, hidden=(32,), latent_dim=4)
+        with torch.no_grad():
+            net.encoder[0].bias -= torch.rand(32, generator=gen)   # kill some units, not all
+        X = torch.rand(50, 784, generator=gen) * (torch.rand(50, 784, generator=gen) < 0.3)
+        ours, theirs = dead_units(net, X), d2l.dead_units(net, X)
+        assert ours.dtype == theirs.dtype == torch.bool and torch.equal(ours, theirs)
+        assert 0 < int(theirs.sum()) < 32
+
+
 # ---------------------------------------------------------------- warm-up, progress bars, race tables
 def test_linear_warmup_scales_the_first_steps():
     w = torch.zeros(2, requires_grad=True)

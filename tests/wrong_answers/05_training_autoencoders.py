@@ -7,14 +7,22 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 
 WRONG_ANSWERS = {
     'ch05-ex1-solution': """\
-def per_image_bce(net, X):
-    '''The mean BCE over the pixels of each image's reconstruction, shape (n,).'''
-    with torch.no_grad():
-        X_hat = net(X)
-        return F.binary_cross_entropy(X_hat, X)
+mnist = d2l.load_mnist(train=True, n=1000, seed=0, flatten=True)
+
+def dead_after_first_step(make_optimizer, X, seed=0):
+    d2l.set_seed(seed)
+    net = d2l.MLPAutoencoder(784, hidden=(128,), latent_dim=32)
+    optimizer = make_optimizer(net.parameters())
+    F.binary_cross_entropy(net(X[:64]), X[:64]).backward()
+    optimizer.step()
+    return int((~d2l.dead_units(net, X)).sum())   # counts the live units
 """,
     'ch05-ex2-solution': '''\
 fashion = d2l.load_fashion_mnist(train=True, n=2000, val_size=1000, seed=0, device=device, flatten=True)
+def per_image_bce(net, X):
+    with torch.no_grad():
+        return F.binary_cross_entropy(net(X), X, reduction='none').flatten(1).mean(1)
+
 classes = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
 d2l.set_seed(0)
 fashion_net = d2l.MLPAutoencoder(784, hidden=(128,), latent_dim=32).to(device)
@@ -30,9 +38,9 @@ def first_adagrad_step(g, lr, initial_accumulator_value=0.0, eps=1e-10):
     return -lr * g / (s.sqrt() + eps)
 """,
     'ch05-ex4-solution': """\
-def conv_transpose_size(n, kernel_size, stride=1, padding=0, output_padding=0):
-    '''Side length of the output of nn.ConvTranspose2d for an input of side n (dilation 1).'''
-    return n * stride   # "a stride-2 transposed convolution doubles the size"
+def pca_train_mse(X, k):
+    s = torch.linalg.svdvals(X)   # forgets to centre the images
+    return (s[k:] ** 2).sum().item() / X.numel()
 """,
     'ch05-ex6-solution': """\
 def bce_floor(X):

@@ -6,12 +6,12 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 """
 
 WRONG_ANSWERS = {
-    'ch07-ex1-solution': '''\
-def cosine_restarts(step, T_0, T_mult, base_lr, min_lr=0.0):
-    \'\'\'The learning rate of torch's CosineAnnealingWarmRestarts at step `step` (0, 1, ...).\'\'\'
-    t = step % T_0               # every cycle as long as the first: T_mult ignored
-    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * t / T_0)) / 2
-''',
+    'ch07-ex1-solution': """\
+def clipped_lamb_trust_ratio(w, u, max_norm=10.0):
+    w_norm, u_norm = torch.linalg.vector_norm(w), torch.linalg.vector_norm(u)
+    ratio = (w_norm / u_norm).clamp(max=max_norm)   # clips the ratio, not the weight norm
+    return torch.where((w_norm > 0) & (u_norm > 0), ratio, torch.ones_like(ratio))
+""",
     'ch07-ex2-solution': '''\
 def normalized_hypergradient_lr(lr, g, g_prev, beta):
     \'\'\'The next learning rate of the multiplicative rule lr * (1 + beta * cos(g, g_prev)).\'\'\'
