@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 LOCK      := constraints.txt
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 SANITIZE  := tests/nbval_sanitize.cfg
-LINTED    := d2l_utils tests benchmarks notebooks
+LINTED    := course d2l_utils tests benchmarks notebooks
 LEARNER_DIR ?= my-course
 # The CPU build of torch (about 0.2 GB instead of 3 GB of NVIDIA libraries) comes from PyTorch's own index. It is the
 # default on Linux when no NVIDIA driver is found (no nvidia-smi) and that index answers; CPU=0 forces PyPI's default
@@ -34,7 +34,7 @@ help:
 	@echo "make feedback   run the tests of your exercises in $(LEARNER_DIR)/, hidden ones included"
 	@echo "make test       lint, unit tests, every notebook under nbval (creates $(VENV) if missing)"
 	@echo "make notebooks  re-run notebooks with a fresh kernel, storing outputs (NOTEBOOKS=... for some)"
-	@echo "make links      rewrite every Colab/Binder/nbviewer link from the address in d2l_utils/links.py"
+	@echo "make links      rewrite every Colab/Binder/nbviewer link from the address in course/links.py"
 	@echo "make lock       rewrite $(LOCK) from $(VENV) (after upgrading and re-running the notebooks)"
 	@echo "make student    write the student release to release/student/"
 	@echo "make grade SUBMISSIONS=dir   grade submitted notebooks"
@@ -55,12 +55,12 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/index.ipynb
 
 learn: $(STAMP)
-	$(BIN)/python -m d2l_utils.coursework learner notebooks $(LEARNER_DIR)
+	$(BIN)/python -m course learner notebooks $(LEARNER_DIR)
 	$(BIN)/jupyter lab $(LEARNER_DIR)/index.ipynb
 
 # The chapters of the learner's folder (NN_name.ipynb, and NN_name-update.ipynb copies), not their own notebooks.
 feedback: $(STAMP)
-	$(BIN)/python -m d2l_utils.coursework grade --exercises-only \
+	$(BIN)/python -m course grade --exercises-only \
 	  $(or $(sort $(wildcard $(LEARNER_DIR)/[0-9][0-9]_*.ipynb)),$(error no chapter in $(LEARNER_DIR)/ yet: run make learn first))
 
 # pytest's exit status 5 (no test collected) fails too: the collection always has tests, so none is a broken checkout.
@@ -74,7 +74,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check $(LINTED)
 
 links: $(STAMP)
-	$(BIN)/python -m d2l_utils.links --write
+	$(BIN)/python -m course links --write
 
 test-unit: $(TEST_STAMP)
 	$(STATIC) $(BIN)/python -m pytest tests
@@ -91,17 +91,17 @@ notebooks: $(STAMP)
 	done
 
 student: $(STAMP)
-	$(BIN)/python -m d2l_utils.coursework release notebooks release/student
+	$(BIN)/python -m course release notebooks release/student
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=folder-of-notebooks" && exit 2)
-	$(BIN)/python -m d2l_utils.coursework grade $(SUBMISSIONS)
+	$(BIN)/python -m course grade $(SUBMISSIONS)
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lock:
-	$(BIN)/python -m d2l_utils.lock
+	$(BIN)/python -m course lock
 
 clean:
 	rm -rf release .pytest_cache

@@ -1,9 +1,9 @@
 """nbgrader settings for teaching this course with nbgrader (0.9 or later).
 
 Copy this file into the root of your nbgrader course folder, with each chapter in `source/<assignment>/`
-(README.md, "For instructors", walks through every step). Run nbgrader in an environment where `d2l_utils` is
-installed (in the repository: `pip install -c constraints.txt -r requirements.txt -e . nbgrader`): the chapters
-import it, and so does this file.
+(README.md, "For instructors", walks through every step). Run nbgrader in an environment where this repository is
+installed (`pip install -c constraints.txt -r requirements.txt -e . nbgrader`): the chapters import `d2l_utils`,
+this file imports `course`.
 
 With these settings `nbgrader generate_assignment` makes the same student copy as `make student`: every lesson cell
 keeps its outputs and figures, the exercise cells are cleared (solution regions become `raise NotImplementedError()`,
@@ -12,12 +12,12 @@ cell metadata is refused. Everything else is nbgrader's default.
 """
 import os
 
-from d2l_utils.coursework import CODE_STUB, nbgrader_generate_preprocessors
+from course.nbgrader_steps import CODE_STUB, nbgrader_generate_preprocessors
 
 c = get_config()  # noqa: F821 (defined by the program that loads this file)
 
 # generate_assignment: nbgrader's steps, with its ClearOutput (which clears every output) replaced by
-# d2l_utils.coursework.ClearExerciseOutput (which clears the outputs of the exercises only).
+# course.nbgrader_steps.ClearExerciseOutput (which clears the outputs of the exercises only).
 c.GenerateAssignment.preprocessors = nbgrader_generate_preprocessors()
 # The same stub as `make student`, at the indentation of the solution region.
 c.ClearSolutions.code_stub = {"python": CODE_STUB}

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import course as cw
 from conftest import wrong_answers
-from d2l_utils import coursework as cw
+from course.__main__ import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "coursework"
@@ -249,7 +250,7 @@ def test_grader_scores_solutions_full_and_student_copies_zero(student, tmp_path)
     tampered = _tampered_submission(student, tmp_path / "tampered")
     files = [str(p) for t in targets for p in (t, student(t))] + [str(tampered)]
     table = tmp_path / "grades.csv"
-    proc = subprocess.run([sys.executable, "-m", "d2l_utils.coursework", "grade", "--source", str(FIXTURES),
+    proc = subprocess.run([sys.executable, "-m", "course", "grade", "--source", str(FIXTURES),
                            "--source", str(ROOT / "notebooks"), "--csv", str(table), *files],
                           capture_output=True, text=True, cwd=tmp_path, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -298,7 +299,7 @@ def test_grade_skips_unknown_notebooks_and_the_cli_needs_something_to_grade(tmp_
     (tmp_path / "notes.ipynb").write_text((FIXTURES / FIXTURE_NBS[0].name).read_text())
     scores, problems = cw.grade([tmp_path], [tmp_path / "nowhere"])
     assert scores == [] and "no source notebook" in problems[0]
-    assert cw.main(["grade", "--source", str(tmp_path / "nowhere"), str(tmp_path)]) == 2
+    assert cli(["grade", "--source", str(tmp_path / "nowhere"), str(tmp_path)]) == 2
     assert "nothing to grade" in capsys.readouterr().err
 
 
@@ -364,7 +365,7 @@ def test_release_cli_refuses_unbalanced_markers_and_writes_nothing(tmp_path, cap
                    src / "02_bad.ipynb")
     (src / "index.ipynb").write_text((ROOT / "notebooks" / "index.ipynb").read_text()
                                      if (ROOT / "notebooks" / "index.ipynb").exists() else "{}")
-    assert cw.main(["release", str(src), str(tmp_path / "out")]) == 1
+    assert cli(["release", str(src), str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "02_bad.ipynb, cell 0 (x-ex1-solution)" in err and "no '### END" in err
     assert not (tmp_path / "out").exists()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from d2l_utils import coursework as cw
+import course as cw
+from course.__main__ import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "coursework"
@@ -133,12 +134,12 @@ def test_a_file_that_was_there_before_is_the_learners(course, tmp_path):
 
 
 def test_learner_refuses_a_folder_inside_the_course_and_a_broken_manifest(course, tmp_path, capsys):
-    assert cw.main(["learner", str(course), str(course / "mine")]) == 1
+    assert cli(["learner", str(course), str(course / "mine")]) == 1
     assert "must lie outside the source folder" in capsys.readouterr().err
     me = tmp_path / "my-course"
     me.mkdir()
     (me / cw.MANIFEST).write_text("{not json")
-    assert cw.main(["learner", str(course), str(me)]) == 1
+    assert cli(["learner", str(course), str(me)]) == 1
     assert "unreadable" in capsys.readouterr().err and not (me / NB).exists()
 
 
@@ -170,7 +171,7 @@ def test_make_feedback_grades_the_chapters_of_the_learners_folder(tmp_path):
                  "01_fixed_learning_rates-update.ipynb", "index.ipynb", "notes.ipynb"):
         (me / name).write_text("{}")
     got = make_n()
-    (line,) = [ln for ln in got.stdout.replace("\\\n", " ").splitlines() if "coursework grade" in ln]
+    (line,) = [ln for ln in got.stdout.replace("\\\n", " ").splitlines() if "-m course grade" in ln]
     assert got.returncode == 0 and line.split()[-4:] == [
         "--exercises-only", *(str(me / n) for n in ("01_fixed_learning_rates-update.ipynb",
                                                    "01_fixed_learning_rates.ipynb", "02_adagrad_from_scratch.ipynb"))]
@@ -192,11 +193,11 @@ def test_make_learn_from_a_fresh_clone(tmp_path, monkeypatch, capsys):
         shutil.copy(f, clone / f.relative_to(ROOT))
     make = (ROOT / "Makefile").read_text()
     recipe = re.search(r"^learn:.*\n((?:\t.*\n)+)", make, re.M)
-    assert recipe and "-m d2l_utils.coursework learner notebooks $(LEARNER_DIR)" in recipe.group(1)
+    assert recipe and "-m course learner notebooks $(LEARNER_DIR)" in recipe.group(1)
     assert re.search(r"^LEARNER_DIR\s*\?=\s*my-course$", make, re.M)
     assert "my-course/" in (ROOT / ".gitignore").read_text().split()
     monkeypatch.chdir(clone)
-    assert cw.main(["learner", "notebooks", "my-course"]) == 0   # python -m d2l_utils.coursework learner ...
+    assert cli(["learner", "notebooks", "my-course"]) == 0   # python -m course learner ...
     out = capsys.readouterr().out
     chapters = sorted(p.name for p in (clone / "notebooks").glob("0*.ipynb"))
     assert chapters and all(f"new       {clone / 'my-course' / c}" in out for c in chapters)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+import course as cw
 from conftest import wrong_answers
-from d2l_utils import coursework as cw
+from course.__main__ import main as cli
 
 pytest.importorskip("nbgrader")
 
@@ -70,7 +71,7 @@ def make_student(tmp_path_factory) -> Path:
     """The release written by `make student`'s command, for the chapters and for the fixture folder."""
     out = tmp_path_factory.mktemp("make-student")
     for src, dest in ((ROOT / "notebooks", out / "chapters"), (FIXTURES, out / "tiny")):
-        assert cw.main(["release", str(src), str(dest)]) == 0   # python -m d2l_utils.coursework release SRC DEST
+        assert cli(["release", str(src), str(dest)]) == 0   # python -m course release SRC DEST
     return out
 
 

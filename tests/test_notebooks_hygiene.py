@@ -81,7 +81,7 @@ def test_opening_changes_nothing(path):
     assert nb["nbformat"] == 4 and nb["nbformat_minor"] >= 5 and all("id" in c for c in nb["cells"])
     text = path.read_text(encoding="utf-8")
     assert text == json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", \
-        "not in Jupyter's own layout (1-space indent, sorted keys): python -m d2l_utils.links --write"
+        "not in Jupyter's own layout (1-space indent, sorted keys): python -m course links --write"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)

@@ -17,7 +17,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from d2l_utils import links
+from course import links
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -183,7 +183,7 @@ def test_make_test_lints_and_installs_the_test_tools():
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     out = subprocess.run(["make", "-n", "-B", "test", "CPU=0"], cwd=ROOT, capture_output=True, text=True, env=env,
                          check=True).stdout
-    assert "-e '.[test]'" in out and "ruff check d2l_utils tests benchmarks notebooks" in out
+    assert "-e '.[test]'" in out and "ruff check course d2l_utils tests benchmarks notebooks" in out
     assert out.index("ruff check") < out.index("pytest tests notebooks --nbval")
 
 
@@ -333,7 +333,7 @@ def test_every_link_to_the_repository_uses_the_one_address():
 
 def test_generated_parts_are_up_to_date():
     stale = links.rewrite()
-    assert not stale, "run: python -m d2l_utils.links --write  (out of date: " + \
+    assert not stale, "run: python -m course links --write  (out of date: " + \
         ", ".join(str(p.relative_to(ROOT)) for p in stale) + ")"
 
 

@@ -1,9 +1,9 @@
 """Where the course is published, and every link to it: nbviewer, Colab and Binder, made from one address.
 
-A fork changes the one line `REPOSITORY, REF = ...` below, then runs `python -m d2l_utils.links --write`, which
+A fork changes the one line `REPOSITORY, REF = ...` below, then runs `python -m course links --write`, which
 rewrites the links of README.md, notebooks/index.ipynb and each chapter's header (between `<!-- open-in -->`
 markers), the Colab lines of each chapter's setup cell, and stores every notebook with the metadata JupyterLab
-writes (so that opening one changes nothing). `python -m d2l_utils.links --check` changes nothing and lists the
+writes (so that opening one changes nothing). `python -m course links --check` changes nothing and lists the
 files that are out of date (the test suite runs it). The script is idempotent: run it again after any merge.
 """
 from __future__ import annotations
@@ -159,7 +159,7 @@ def readme_table(root: Path = ROOT) -> str:
 
 def index_table(root: Path = ROOT) -> str:
     """index.ipynb's contents table (links relative to notebooks/, plus Colab), with each chapter's study time."""
-    from .coursework import format_minutes, study_time  # lazy: coursework is for the maintainers' scripts
+    from .study_time import format_minutes, study_time
 
     head = ["| | notebook | what you will do | time to study | open in |", "|---|---|---|---|---|"]
     body = []
@@ -224,7 +224,7 @@ def rewrite(root: Path = ROOT) -> dict[Path, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """`--write` updates the files; `--check` (the default) lists the out-of-date ones and fails if any."""
-    parser = argparse.ArgumentParser(prog="python -m d2l_utils.links", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m course links", description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="rewrite the out-of-date files")
     parser.add_argument("--check", action="store_true", help="only list them (exit status 1 if any)")
     args = parser.parse_args(argv)
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
         print(("updated " if args.write else "out of date: ") + str(path.relative_to(ROOT)))
     if changed and not args.write:
-        print("run: python -m d2l_utils.links --write", file=sys.stderr)
+        print("run: python -m course links --write", file=sys.stderr)
         return 1
     return 0
 

@@ -1,6 +1,6 @@
 """The tested versions: constraints.txt, the exact versions of the environment that made the stored outputs.
 
-`make lock` runs `python -m d2l_utils.lock` in .venv after `make notebooks`: it writes one `name==version` line
+`make lock` runs `python -m course lock` in .venv after `make notebooks`: it writes one `name==version` line
 for every installed distribution (Python 3.11 and newer), plus, when a Python 3.10 interpreter is found, the
 versions pip resolves there (no newer than those; some packages no longer support 3.10), so that CI's 3.10 job
 is pinned too (`PY310=/path/to/python3.10` names the interpreter). requirements.txt keeps the ranges; a test
