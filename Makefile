@@ -51,12 +51,16 @@ $(TEST_STAMP): $(STAMP)
 	$(PIP_INSTALL) -r requirements.txt -e '.[test]'
 	touch $@
 
+# JupyterLab never writes the stored chapters in notebooks/ (read-only there, autosave included: course/lab.py);
+# your own runs and edits go to make learn's copy.
+LAB       := $(BIN)/jupyter lab --ServerApp.contents_manager_class=course.lab.CourseContentsManager
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/index.ipynb
+	$(LAB) notebooks/index.ipynb
 
 learn: $(STAMP)
 	$(BIN)/python -m course learner notebooks $(LEARNER_DIR)
-	$(BIN)/jupyter lab $(LEARNER_DIR)/index.ipynb
+	$(LAB) $(LEARNER_DIR)/index.ipynb
 
 # The chapters of the learner's folder (NN_name.ipynb, and NN_name-update.ipynb copies), not their own notebooks.
 feedback: $(STAMP)
