@@ -500,15 +500,17 @@ def reconstruction_loss(net: nn.Module, data: torch.Tensor, loss: str = "bce", b
 
 def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int,
                     batch_size: int, scheduler=None, loss="bce", seed: int = 0,
-                    on_step: Callable | None = None) -> list[float]:
+                    on_step: Callable | None = None, progress: bool = True) -> list[float]:
     """Train an autoencoder on `data`; `scheduler.step()` and then `on_step(step)` after every update.
 
     Returns the training loss of every step (one host copy per epoch); stops with advice on a non-finite loss.
+    `progress` shows a bar over the epochs while it runs, except where outputs are stored or compared.
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
         raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
     loss_fn, gen, losses, step = _recon_loss(loss), torch.Generator().manual_seed(seed), [], 0
     net.train()
+    bar = _progress_bar(epochs, "epochs", progress)
     for epoch in range(epochs):
         epoch_losses = []
         for (x,) in minibatches(data, batch_size=batch_size, generator=gen):
@@ -524,4 +526,7 @@ def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torc
             epoch_losses.append(out.detach())
         losses += torch.stack(epoch_losses).tolist()
         check_finite(losses[-1], f"in epoch {epoch + 1}", f" than lr={optimizer.param_groups[0].get('lr')}")
+        bar.set_postfix(train=f"{losses[-1]:.4f}", refresh=False)
+        bar.update(1)
+    bar.close()
     return losses
