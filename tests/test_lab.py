@@ -169,18 +169,22 @@ def _git_status():
 
 def test_autosave_of_a_run_chapter_leaves_git_status_clean(lab):
     before, stored = _git_status(), (ROOT / CHAPTER).read_bytes()
-    code, model = lab.api("GET", f"contents/{API_PATH}?content=1")
-    assert code == 200 and model["writable"] is False            # JupyterLab shows it read-only
-    nb = model["content"]
-    for cell in nb["cells"]:                                      # what a half-run chapter looks like when saved
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    code, answer = lab.api("PUT", f"contents/{API_PATH}", {"type": "notebook", "format": "json", "content": nb})
-    assert code == 403 and "make learn" in answer["message"], answer
-    code, _ = lab.api("PUT", "contents/Untitled.ipynb", {"type": "notebook", "format": "json",
-                                                                    "content": nb})
-    assert code == 403
-    assert (ROOT / CHAPTER).read_bytes() == stored and _git_status() == before
+    try:
+        code, model = lab.api("GET", f"contents/{API_PATH}?content=1")
+        assert code == 200 and model["writable"] is False        # JupyterLab shows it read-only
+        nb = model["content"]
+        for cell in nb["cells"]:                                  # what a half-run chapter looks like when saved
+            if cell["cell_type"] == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        code, answer = lab.api("PUT", f"contents/{API_PATH}", {"type": "notebook", "format": "json", "content": nb})
+        assert code == 403 and "make learn" in answer["message"], answer
+        code, _ = lab.api("PUT", "contents/Untitled.ipynb", {"type": "notebook", "format": "json", "content": nb})
+        assert code == 403
+        assert (ROOT / CHAPTER).read_bytes() == stored and _git_status() == before
+    finally:   # should the server have written, the course's version is put back
+        if (ROOT / CHAPTER).read_bytes() != stored:
+            (ROOT / CHAPTER).write_bytes(stored)
+        (ROOT / "notebooks" / "Untitled.ipynb").unlink(missing_ok=True)
 
 
 def test_a_kernel_started_by_make_lab_is_live(lab):
