@@ -133,3 +133,74 @@ def test_every_ignored_cell_is_followed_by_an_assertion(path):
             nxt = "".join(cells[i + 1]["source"]) if i + 1 < len(cells) else ""
             assert "assert" in src.split("NBVAL_IGNORE_OUTPUT", 1)[1] or "assert" in nxt, \
                 f"cell {i + 1} is ignored by nbval but nothing asserts what it shows:\n{src[:200]}"
+
+
+def _is_check(cell):
+    return "check" in cell.get("metadata", {}).get("tags", [])
+
+
+def _is_nbgrader_test(cell):
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_code_carries_no_checks_or_test_markers(path):
+    """Asserts live in check cells and nbgrader test cells; nbval reads tags, ruff its own config."""
+    bad = []
+    for i, cell in enumerate(_load(path)["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"])
+        if re.search(r"NBVAL|noqa", src):
+            bad.append(f"cell {i}: an NBVAL or noqa comment (use a cell tag such as nbval-ignore-output)")
+        if not (_is_check(cell) or _is_nbgrader_test(cell)) and re.search(r"^\s*assert\b", src, re.M):
+            bad.append(f"cell {i}: assert in a lesson cell (move it to a check cell after the evidence)")
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_check_cells_are_collapsed_silent_claims_after_their_evidence(path):
+    cells = _load(path)["cells"]
+    bad = []
+    for i, cell in enumerate(cells):
+        if not _is_check(cell):
+            continue
+        src = "".join(cell["source"])
+        first = next((ln for ln in src.splitlines() if ln.strip()), "")
+        if cell["cell_type"] != "code":
+            bad.append(f"cell {i}: a check cell must be code")
+            continue
+        if not cell["metadata"].get("jupyter", {}).get("source_hidden"):
+            bad.append(f"cell {i}: input not collapsed (metadata jupyter.source_hidden)")
+        if cell.get("outputs"):
+            bad.append(f"cell {i}: a check cell prints nothing")
+        if not re.match(r"# Claim( \(§\d+(\.\d+)*\))?: \S", first):
+            bad.append(f"cell {i}: first line must state the claim: '# Claim (§n.m): …'")
+        if not re.search(r"^\s*assert\b", src, re.M):
+            bad.append(f"cell {i}: a check cell that asserts nothing")
+        if i == 0 or cells[i - 1]["cell_type"] != "code":
+            bad.append(f"cell {i}: a check cell comes right after the code cell that prints its evidence")
+    assert not bad, "\n".join(bad)
+
+
+def test_check_cell_rules_catch_a_planted_violation(tmp_path):
+    good = {"cell_type": "code", "metadata": {"tags": ["check"], "jupyter": {"source_hidden": True}},
+            "source": "# Claim (§1.2): A beats B on every seed\nassert all(a < b for a, b in runs)",
+            "outputs": [], "execution_count": 2}
+    evidence = {"cell_type": "code", "metadata": {}, "source": "print(runs)", "outputs": [], "execution_count": 1}
+    lesson_assert = dict(evidence, source="x = 1\nassert x == 1")
+    variants = {"ok": [evidence, good], "shown": [evidence, dict(good, metadata={"tags": ["check"]})],
+                "no-claim": [evidence, dict(good, source="assert True")],
+                "lesson-assert": [lesson_assert, good],
+                "marker": [dict(evidence, source="# NBVAL_IGNORE_OUTPUT"), good]}
+    results = {}
+    for name, cells in variants.items():
+        path = tmp_path / f"{name}.ipynb"
+        path.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+        try:
+            test_check_cells_are_collapsed_silent_claims_after_their_evidence(path)
+            test_lesson_code_carries_no_checks_or_test_markers(path)
+            results[name] = True
+        except AssertionError:
+            results[name] = False
+    assert results == {"ok": True, "shown": False, "no-claim": False, "lesson-assert": False, "marker": False}
