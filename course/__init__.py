@@ -7,7 +7,7 @@ One command line, `python -m course COMMAND` (course/__main__.py), and one modul
     learner         the learner's own copy, refreshed without overwriting their work (`make learn`)
     grading         the autograder (`make grade`, `make feedback`)
     nbgrader_steps  nbgrader's generate_assignment step for this course (nbgrader_config.py)
-    study_time      the study times of the index's contents table
+    study_times     the study times of the index's contents table
     links           every Colab/Binder/nbviewer link, from one address (`make links`)
     lock            constraints.txt, the tested versions (`make lock`)
     lab             JupyterLab's contents manager that never writes the stored chapters (`make lab`, `make learn`)
@@ -22,7 +22,7 @@ from .release import clear_exercise_outputs, release, release_notebook
 from .learner import MANIFEST, LearnerFile, format_learner, learner, learner_notebook, update_path
 from .grading import CellResult, Score, exercise_notebook, format_table, grade, grade_notebook, run_notebook
 from .nbgrader_steps import nbgrader_generate_preprocessors
-from .study_time import StudyTime, format_minutes, format_study_times, study_time
+from .study_times import StudyTime, format_minutes, format_study_times, study_time
 
 __all__ = [
     "BEGIN_HIDDEN", "BEGIN_SOLUTION", "CODE_STUB", "END_HIDDEN", "END_SOLUTION", "TEXT_STUB", "CourseworkError",

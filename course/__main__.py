@@ -16,7 +16,7 @@ from .grading import _num, format_table, grade
 from .learner import format_learner, learner
 from .notebook import CourseworkError
 from .release import release
-from .study_time import format_study_times
+from .study_times import format_study_times
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,6 +16,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+from .study_times import StudyTime, format_minutes, study_time
+
 REPOSITORY, REF = "d2l-adaptive-lr/course", "main"   # GitHub owner/name, and the branch or tag that links point at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,16 +161,20 @@ def readme_table(root: Path = ROOT) -> str:
 
 def index_table(root: Path = ROOT) -> str:
     """index.ipynb's contents table (links relative to notebooks/, plus Colab), with each chapter's study time."""
-    from .study_time import format_minutes, study_time
-
     head = ["| | notebook | what you will do | time to study | open in |", "|---|---|---|---|---|"]
     body = []
     for n, t, p, s in contents_rows(root):
-        st = study_time(_read_notebook(root / p))
-        body.append(f"| {n} | [{t}]({p.split('/', 1)[1]}) | {s} | about {format_minutes(st.lesson + st.exercises)} "
-                    f"({format_minutes(st.lesson)} lesson, {st.coding + st.written} exercises) | "
+        when = study_time_cell(study_time(_read_notebook(root / p)))
+        body.append(f"| {n} | [{t}]({p.split('/', 1)[1]}) | {s} | {when} | "
                     f"[Colab]({colab_url(p)}) · [Binder]({binder_url(p)}) |")
     return "\n".join([TABLE_OPEN, *head, *body, TABLE_CLOSE])
+
+
+def study_time_cell(st: StudyTime) -> str:
+    """A chapter's 'time to study': in all, then the lesson, the "Going further" section if any, the exercises."""
+    further = f", {format_minutes(st.going_further)} going further" if st.going_further else ""
+    return (f"about {format_minutes(st.total)} ({format_minutes(st.lesson)} lesson{further}, "
+            f"{st.exercises_count} exercises)")
 
 
 def _read_notebook(path: Path):

@@ -25,7 +25,8 @@ from .optim import (LAMB, LARS, AdamHD, AdamW, SGDHD, exclude_bias_and_norm, lam
 from .train import reconstruction_loss, train_scheduled
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
 from .metrics import dead_units, roc_auc, roc_curve, threshold_at_fpr
-from .d2l_ai import (abs, arange, argmax, astype, batch_matmul, concat, cos, cosh, evaluate_loss, exp, expand_dims,
+from .d2l_ai import abs as abs   # d2l.abs is torch.abs, as in the book; not in __all__: `import *` keeps builtins
+from .d2l_ai import (arange, argmax, astype, batch_matmul, concat, cos, cosh, evaluate_loss, exp, expand_dims,
                      eye, float32, get_data_ch11, int32, int64, linspace, load_array, log, matmul, meshgrid, normal,
                      numpy, ones, ones_like, rand, randn, reduce_mean, reduce_sum, repeat, reshape, sigmoid, sin, sinh,
                      size, stack, swapaxes, tanh, tensor, to, train_ch11, train_concise_ch11, transpose, zeros,
@@ -50,7 +51,7 @@ __all__ = [  # the public names, module by module (ruff checks that every import
     "reconstruction_loss", "train_scheduled",
     "VAE", "ConvAutoencoder", "MLPAutoencoder", "mlp",
     "dead_units", "roc_auc", "roc_curve", "threshold_at_fpr",
-    "abs", "arange", "argmax", "astype", "batch_matmul", "concat", "cos", "cosh", "evaluate_loss", "exp",
+    "arange", "argmax", "astype", "batch_matmul", "concat", "cos", "cosh", "evaluate_loss", "exp",
     "expand_dims", "eye", "float32", "get_data_ch11", "int32", "int64", "linspace", "load_array", "log", "matmul",
     "meshgrid", "normal", "numpy", "ones", "ones_like", "rand", "randn", "reduce_mean", "reduce_sum", "repeat",
     "reshape", "sigmoid", "sin", "sinh", "size", "stack", "swapaxes", "tanh", "tensor", "to", "train_ch11",

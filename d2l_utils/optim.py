@@ -12,7 +12,7 @@ import torch
 __all__ = ["f_2d", "grad_f_2d", "sgd", "init_momentum_states", "sgd_momentum", "init_adagrad_states", "adagrad",
            "init_rmsprop_states", "rmsprop", "init_adadelta_states", "adadelta", "init_adam_states", "adam",
            "gd_2d", "momentum_2d", "adagrad_2d", "rmsprop_2d", "adam_2d", "AdaGrad", "RMSProp", "Adam",
-           "supports_fused", "add_to_class", "linear_warmup"]
+           "supports_fused", "add_to_class", "linear_warmup", "train_2d"]
 
 
 # ---------------------------------------------------------------- validation (messages like torch.optim's)
@@ -164,7 +164,28 @@ def adam(params, states, hyperparams: dict) -> None:
     hyperparams["t"] = t + 1
 
 
-# ---------------------------------------------------------------- 2-D steppers for train_2d
+# ---------------------------------------------------------------- 2-D: the runner and its steppers
+def train_2d(trainer, steps: int = 20, f_grad=None, *, start: tuple = (-5, -2), verbose: bool = True,
+             states: bool = False) -> list[tuple]:
+    """Run a 2-D optimizer from `start` (the book's (-5, -2)) with states 0; print the last point, return all steps + 1.
+
+    `verbose=False` prints nothing; `states=True` returns (x1, x2, s1, s2) after every step instead of (x1, x2).
+    """
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"Invalid steps: {steps!r} (must be a positive int)")
+    x1, x2, s1, s2 = *start, 0, 0
+    results = [(x1, x2, s1, s2) if states else (x1, x2)]
+    for _ in range(steps):
+        if f_grad:
+            x1, x2, s1, s2 = trainer(x1, x2, s1, s2, f_grad)
+        else:
+            x1, x2, s1, s2 = trainer(x1, x2, s1, s2)
+        results.append((x1, x2, s1, s2) if states else (x1, x2))
+    if verbose:
+        print('epoch %d, x1 %f, x2 %f' % (steps, x1, x2))
+    return results
+
+
 Stepper = Callable[[float, float, object, object], tuple]
 
 

@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .optim import train_2d
+
 __all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_trace_2d", "show_images", "Animator",
            "trace_figure", "explore_2d", "static_outputs", "live_output"]
 
@@ -191,7 +193,6 @@ def trace_figure(trainer, f, steps: int = 20, start=(-5.0, -2.0), title: str = "
                  x2lim=(-3.0, 1.0)) -> Figure:
     """A new Figure: the path of `trainer` from `start` over the contours of `f`; the title ends with the last point
     and its value of `f` (or 'diverged')."""
-    from .train import train_2d  # here: train imports this module
     points = train_2d(trainer, steps, start=start, verbose=False)
     x1, x2 = points[-1]
     clipped = [(min(max(a, -1e3), 1e3), min(max(b, -1e3), 1e3)) for a, b in points]  # a diverging run stays drawable

@@ -12,6 +12,7 @@ from torch import nn
 
 from .data import minibatches
 from .models import _bce
+from .optim import train_2d  # re-exported: the runner lives beside its 2-D steppers
 from .plotting import set_figsize, static_outputs
 
 __all__ = ["Timer", "Accumulator", "NonFiniteLossError", "check_finite", "train_2d", "linreg", "squared_loss",
@@ -75,28 +76,6 @@ def check_finite(loss: float, where: str, hint: str = "") -> None:
     if not math.isfinite(loss):
         raise NonFiniteLossError(f"The loss became {loss} {where}: training diverged. Try a smaller learning "
                                  f"rate{hint} (or gradient clipping), and check the inputs for NaN or inf.")
-
-
-# ---------------------------------------------------------------- 2-D
-def train_2d(trainer, steps: int = 20, f_grad=None, *, start: tuple = (-5, -2), verbose: bool = True,
-             states: bool = False) -> list[tuple]:
-    """Run a 2-D optimizer from `start` (the book's (-5, -2)) with states 0; print the last point, return all steps + 1.
-
-    `verbose=False` prints nothing; `states=True` returns (x1, x2, s1, s2) after every step instead of (x1, x2).
-    """
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"Invalid steps: {steps!r} (must be a positive int)")
-    x1, x2, s1, s2 = *start, 0, 0
-    results = [(x1, x2, s1, s2) if states else (x1, x2)]
-    for _ in range(steps):
-        if f_grad:
-            x1, x2, s1, s2 = trainer(x1, x2, s1, s2, f_grad)
-        else:
-            x1, x2, s1, s2 = trainer(x1, x2, s1, s2)
-        results.append((x1, x2, s1, s2) if states else (x1, x2))
-    if verbose:
-        print('epoch %d, x1 %f, x2 %f' % (steps, x1, x2))
-    return results
 
 
 # ---------------------------------------------------------------- linear regression (d2l chapter 7)

@@ -210,13 +210,3 @@ def test_make_learn_from_a_fresh_clone(tmp_path, monkeypatch, capsys):
     if index.exists():
         assert (clone / "my-course" / "index.ipynb").read_bytes() == index.read_bytes()
 
-
-def test_study_time_counts_the_lesson_and_the_exercises():
-    nb = _read(FIXTURES / NB)
-    t = cw.study_time(nb)
-    words = sum(len(re.findall(r"\S+", nb.cells[i].source)) for i in (0, 2))   # the cells before the Exercises
-    assert (t.words, t.code_lines, t.coding, t.written) == (words, 3 + 6, 2, 1)
-    assert t.lesson == words / 120 + 9 / 15 and t.exercises == 2 * 15 + 7
-    table = cw.format_study_times([FIXTURES / NB])
-    assert table.splitlines()[2] == "| 90. A tiny chapter | 15 min | 2 coding, 1 written: 30 min | about 45 min |"
-    assert [cw.format_minutes(m) for m in (75, 122, 3)] == ["1 h 15 min", "2 h", "15 min"]
