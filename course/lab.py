@@ -17,10 +17,9 @@ from traitlets import List, Unicode
 
 __all__ = ["CourseContentsManager", "READ_ONLY_MESSAGE"]
 
-READ_ONLY_MESSAGE = ("{path} is one of the course's stored notebooks and is never saved (its outputs are the "
-                     "course's record). Your runs are still in the open tab; to keep your own runs and edits, run "
-                     "`make learn` and work in my-course/, your own copy, saved as you go (or use File > Save As "
-                     "to save this one there).")
+READ_ONLY_MESSAGE = ("Not saved: {path} is in notebooks/, the course's stored chapters, which stay as committed "
+                     "(their outputs are the course's record). Your run stays in the open tab until you close it. "
+                     "For a copy of your own, saved as you go, run `make learn` and work in my-course/.")
 
 
 class CourseContentsManager(AsyncLargeFileManager):
