@@ -7,7 +7,8 @@ Each run is a fresh kernel that executes the notebook's cells up to and includin
 measured cell is timed (from when the kernel starts it to its reply, as nbclient records it). The live kernel gets
 what JupyterLab gives its kernels (JPY_SESSION_NAME, no D2L_STATIC_PLOTS), so its progress bars are real widgets
 whose messages the client receives. Default: chapter 5's first `d2l.race(` cell, the longest of the course.
-A run on a busy machine varies by a few per cent from one run to the next: compare on an otherwise idle machine.
+The kernel's CPU time is printed too: on a machine shared with other work, wall-clock times vary by several per cent
+from one run to the next, CPU time much less.
 """
 import argparse
 import os
@@ -19,23 +20,31 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "notebooks" / "05_training_autoencoders.ipynb"
 
 
-def cell_seconds(nb, index: int, live: bool, name: str) -> float:
-    """Run cells 0..index of `nb` in a fresh kernel; the seconds cell `index` took."""
+CPU = "import resource\n_cpu = resource.getrusage(resource.RUSAGE_SELF)\n_cpu = _cpu.ru_utime + _cpu.ru_stime"
+
+
+def cell_seconds(nb, index: int, live: bool, name: str) -> tuple[float, float]:
+    """Run cells 0..index of `nb` in a fresh kernel: (wall-clock, kernel CPU) seconds of cell `index`."""
     import nbformat
     from nbclient import NotebookClient
 
     env = {k: v for k, v in os.environ.items() if k not in ("D2L_STATIC_PLOTS", "JPY_SESSION_NAME")}
     env.update({"JPY_SESSION_NAME": name} if live else {"D2L_STATIC_PLOTS": "1"})
-    part = nbformat.v4.new_notebook(cells=list(nb.cells[:index + 1]), metadata=nb.metadata)
+    new = nbformat.v4.new_code_cell
+    cells = list(nb.cells[:index]) + [new(CPU), nb.cells[index],
+                                      new("_start = _cpu\n" + CPU + "\nprint(_cpu - _start)")]
+    part = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
     client = NotebookClient(part, timeout=3600, kernel_name="python3", record_timing=True,
                             resources={"metadata": {"path": str(ROOT / "notebooks")}})
     client.execute(env=env)
-    t = part.cells[index].metadata["execution"]
-    start, end = (datetime.fromisoformat(t[k].replace("Z", "+00:00"))
+    cell = part.cells[index + 1]
+    start, end = (datetime.fromisoformat(cell.metadata["execution"][k].replace("Z", "+00:00"))
                   for k in ("iopub.execute_input", "shell.execute_reply"))
-    widgets = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in part.cells[index].outputs)
-    print(f"{'live' if live else 'static':6s} {(end - start).total_seconds():8.1f} s  ({widgets} progress widgets)")
-    return (end - start).total_seconds()
+    wall, cpu = (end - start).total_seconds(), float(part.cells[-1].outputs[0]["text"])
+    widgets = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)
+    print(f"{'live' if live else 'static':6s} {wall:8.1f} s wall-clock, {cpu:8.1f} s CPU of the kernel "
+          f"({widgets} progress widgets)", flush=True)
+    return wall, cpu
 
 
 def main() -> int:
@@ -52,7 +61,7 @@ def main() -> int:
     print(f"{args.notebook.name}, cell {index}: {first[:80]}")
     static = cell_seconds(nb, index, False, args.notebook.name)
     live = cell_seconds(nb, index, True, args.notebook.name)
-    print(f"live / static: {live / static:.3f}")
+    print(f"live / static: {live[0] / static[0]:.3f} wall-clock, {live[1] / static[1]:.3f} CPU")
     return 0
 
 
