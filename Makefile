@@ -21,8 +21,10 @@ CPU       ?= $(shell [ "$$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev
                && $(PYTHON) -c "import urllib.request as u; u.urlopen('$(TORCH_CPU_INDEX)/', timeout=5)" 2>/dev/null \
                && echo 1 || echo 0)
 PIP_INSTALL = $(BIN)/python -m pip install $(if $(filter 1,$(CPU)),--extra-index-url $(TORCH_CPU_INDEX)) -c $(LOCK)
-# Figures drawn once per cell (no live animation) whenever notebooks run headless.
-export D2L_STATIC_PLOTS := 1
+# Where outputs are stored or compared (make notebooks, make test, the grader), figures are drawn once per cell and
+# no progress bar is shown; JupyterLab (make lab, make learn) stays live. A kernel a Jupyter server starts is live
+# even with D2L_STATIC_PLOTS set (d2l_utils.plotting.static_outputs), so the variable is set only for these commands.
+STATIC    := env -u JPY_SESSION_NAME D2L_STATIC_PLOTS=1
 
 .PHONY: help install lab learn feedback test lint links test-unit test-notebooks notebooks student grade bench lock clean
 
@@ -49,12 +51,16 @@ $(TEST_STAMP): $(STAMP)
 	$(PIP_INSTALL) -r requirements.txt -e '.[test]'
 	touch $@
 
+# JupyterLab never writes the stored chapters in notebooks/ (read-only there, autosave included: course/lab.py);
+# your own runs and edits go to make learn's copy.
+LAB       := $(BIN)/jupyter lab --ServerApp.contents_manager_class=course.lab.CourseContentsManager
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/index.ipynb
+	$(LAB) notebooks/index.ipynb
 
 learn: $(STAMP)
 	$(BIN)/python -m course learner notebooks $(LEARNER_DIR)
-	$(BIN)/jupyter lab $(LEARNER_DIR)/index.ipynb
+	$(LAB) $(LEARNER_DIR)/index.ipynb
 
 # The chapters of the learner's folder (NN_name.ipynb, and NN_name-update.ipynb copies), not their own notebooks.
 feedback: $(STAMP)
@@ -63,7 +69,8 @@ feedback: $(STAMP)
 
 # pytest's exit status 5 (no test collected) fails too: the collection always has tests, so none is a broken checkout.
 test: $(TEST_STAMP) lint
-	@$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) --durations=10; status=$$?; \
+	@$(STATIC) $(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) \
+	  --durations=10; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no test in tests/ and notebooks/" >&2; fi; \
 	  exit $$status
 
@@ -74,15 +81,15 @@ links: $(STAMP)
 	$(BIN)/python -m course links --write
 
 test-unit: $(TEST_STAMP)
-	$(BIN)/python -m pytest tests
+	$(STATIC) $(BIN)/python -m pytest tests
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with $(SANITIZE) --durations=10
+	$(STATIC) $(BIN)/python -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with $(SANITIZE) --durations=10
 
 notebooks: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
 	  echo "running $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  $(STATIC) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
 	    --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	done

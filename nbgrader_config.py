@@ -23,7 +23,9 @@ c.GenerateAssignment.preprocessors = nbgrader_generate_preprocessors()
 c.ClearSolutions.code_stub = {"python": CODE_STUB}
 
 # autograde: a chapter's longest cell takes well under a minute; nbgrader's default limit is 30 s per cell, too
-# tight for a busy grading machine. Figures are drawn once per cell (no live animation) in headless runs.
+# tight for a busy grading machine. Graded runs draw figures once per cell and show no progress bar. nbgrader's
+# server extension also loads this file into JupyterLab: the kernels JupyterLab starts stay live all the same
+# (d2l_utils.plotting.static_outputs).
 c.Execute.timeout = 600
 os.environ.setdefault("D2L_STATIC_PLOTS", "1")
 

@@ -10,6 +10,7 @@ One command line, `python -m course COMMAND` (course/__main__.py), and one modul
     study_times     the study times of the index's contents table
     links           every Colab/Binder/nbviewer link, from one address (`make links`)
     lock            constraints.txt, the tested versions (`make lock`)
+    lab             JupyterLab's contents manager that never writes the stored chapters (`make lab`, `make learn`)
 
 The names of the first five are gathered here (`import course as cw; cw.release(...)`).
 """

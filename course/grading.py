@@ -89,7 +89,9 @@ def run_notebook(nb, cwd, timeout: int = 600) -> dict:
         extra_arguments=["--IPKernelApp.log_level=ERROR"])
     stopped = ""
     try:
-        client.execute(env=dict(os.environ, D2L_STATIC_PLOTS="1"))
+        # static outputs (d2l_utils.plotting.static_outputs), also when run from a notebook JupyterLab started
+        env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
+        client.execute(env=dict(env, D2L_STATIC_PLOTS="1"))
     except Exception as e:  # the kernel died or could not start: the remaining cells did not run
         stopped = f"not run ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''})"
     for i, c in enumerate(nb["cells"]):

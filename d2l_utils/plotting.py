@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from .optim import train_2d
 
 __all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_trace_2d", "show_images", "Animator",
-           "trace_figure", "explore_2d"]
+           "trace_figure", "explore_2d", "static_outputs", "live_output"]
 
 
 def use_svg_display() -> None:
@@ -113,9 +113,23 @@ def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 
     return axes
 
 
-def _in_live_notebook() -> bool:
-    if os.environ.get("D2L_STATIC_PLOTS", "") not in ("", "0"):
-        return False  # set by `make notebooks` / `make test`: draw once, at the end of the cell
+def static_outputs() -> bool:
+    """True where outputs are stored or compared: D2L_STATIC_PLOTS is set (`make notebooks`, `make test`, the
+    grader) and the kernel is not one a Jupyter server started for a reader's notebook or console.
+
+    A Jupyter server gives each kernel it starts for a notebook the variable JPY_SESSION_NAME (the notebook's path);
+    nbconvert, nbval and the grader do not. So JupyterLab stays live even when D2L_STATIC_PLOTS reaches it (an
+    exported shell variable, nbgrader_config.py loaded by nbgrader's server extension).
+    """
+    if os.environ.get("D2L_STATIC_PLOTS", "") in ("", "0"):
+        return False
+    return not os.environ.get("JPY_SESSION_NAME")
+
+
+def live_output() -> bool:
+    """True in a notebook kernel whose outputs are not stored: progress bars and live curves are drawn."""
+    if static_outputs():
+        return False  # draw once, at the end of the cell
     try:
         from IPython import get_ipython
     except ImportError:
@@ -135,7 +149,7 @@ class Animator:
         self._config = dict(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim, xscale=xscale, yscale=yscale,
                             legend=legend)
         self.fmts, self.X, self.Y = fmts, None, None
-        self.live = _in_live_notebook() if live is None else live
+        self.live = live_output() if live is None else live
         self.min_interval, self._last_draw, self._handle = min_interval, 0.0, None
         if self.live:
             from IPython import display

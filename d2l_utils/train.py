@@ -2,7 +2,6 @@
 (a fair comparison of optimizers: a grid per optimizer chosen on held-out data, several seeds)."""
 import contextlib
 import math
-import os
 import time
 from typing import Callable
 
@@ -15,7 +14,7 @@ from torch import nn
 from .data import minibatches
 from .models import _bce
 from .optim import train_2d  # re-exported: the runner lives beside its 2-D steppers
-from .plotting import set_figsize
+from .plotting import set_figsize, static_outputs
 
 __all__ = ["Timer", "Accumulator", "NonFiniteLossError", "check_finite", "train_2d", "linreg", "squared_loss",
            "train_ch7", "train_pytorch_ch7", "train_ch7_timed", "sgd_linreg_runs", "fit_linreg", "param_gap",
@@ -373,6 +372,11 @@ def _sum_over_ranks(sums: dict, n: int) -> tuple[dict, int]:
     return {k: t[i] for i, k in enumerate(keys)}, int(round(t[-1].item()))
 
 
+def _progress_bar(total: int, desc: str, progress: bool = True):
+    """A tqdm bar (a widget in a notebook) that disappears when done; off where outputs are stored or compared."""
+    from tqdm.auto import tqdm  # lazy: optional progress bar
+    return tqdm(total=total, desc=desc, disable=not progress or static_outputs(), leave=False)
+
 
 def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int = 5,
                       batch_size: int = 128, loss="mse", device=None, val_data: torch.Tensor | None = None,
@@ -382,7 +386,8 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
 
     `loss` is 'mse', 'bce' or a callable (net, x_in, x) -> scalar, or -> dict of terms whose 'loss' is optimized
     (every term is logged). `corrupt(x)` makes the input of a denoising autoencoder (the target stays clean).
-    `progress` shows a live bar, except when D2L_STATIC_PLOTS is set (headless runs that store their outputs).
+    `progress` shows a bar over the epochs while it runs, except where outputs are stored or compared
+    (`d2l_utils.plotting.static_outputs`).
     `micro_batches` > 1 accumulates each batch's gradient over that many parts before the step (same update, less
     memory). Inside a torch.distributed process group (e.g. under torchrun) `batch_size` is the global batch: each
     rank computes the gradient of its shard, DistributedDataParallel averages them, and only rank 0 shows progress.
@@ -422,16 +427,14 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
         out = loss_fn(net, x_in, x)
         return out if isinstance(out, dict) else {"loss": out}
 
-    from tqdm.auto import tqdm  # lazy: optional progress bar
     history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "epoch_time": []}
     animator = None
     if animate:
         from .plotting import Animator
         animator = Animator(xlabel="epoch", ylabel="loss", xlim=[1, epochs] if epochs > 1 else None,
                             legend=["train", "validation"] if val_data is not None else ["train"])
-    static = os.environ.get("D2L_STATIC_PLOTS", "") not in ("", "0")   # a stored notebook keeps no frozen bar
-    bar = tqdm(range(epochs), desc="epochs", disable=not progress or static, leave=False)
-    for epoch in bar:
+    bar = _progress_bar(epochs, "epochs", progress)
+    for epoch in range(epochs):
         net.train()
         t0, sums, n = time.perf_counter(), {}, 0
         if world == 1 and micro_batches == 1:   # one process, whole batches: the plain loop
@@ -463,8 +466,10 @@ def train_autoencoder(net: nn.Module, optimizer: torch.optim.Optimizer, data: to
                 history.setdefault("val_" + k, []).append(v)
         bar.set_postfix(train=f"{train['loss']:.4f}",
                         **({"val": f"{history['val_loss'][-1]:.4f}"} if val_data is not None else {}))
+        bar.update(1)
         if animator is not None:
             animator.add(epoch + 1, [train["loss"]] + ([history["val_loss"][-1]] if val_data is not None else []))
+    bar.close()
     if animator is not None:
         animator.show()
     if val_data is None:
@@ -546,26 +551,38 @@ def _mean_score(results: list, key: str) -> float:
 
 
 def race(run: Callable, grids: dict, seeds=(0, 1, 2), tune_seeds=(0,), tune_key: str = "val",
-         metric: str = "test") -> Race:
+         metric: str = "test", progress: bool = True) -> Race:
     """Compare optimizers fairly: each gets its own learning-rate grid, the rate is chosen on held-out data, and the
     chosen rate is then run with every seed.
 
     `run(name, lr, seed)` trains one model and returns a dict with at least `tune_key` (the score used for choosing,
     on validation data; lower is better; non-finite counts as worst) and `metric` (the score reported, on data not
     used for choosing). The rate of each optimizer is the one with the lowest mean `tune_key` over `tune_seeds`;
-    runs made while tuning are reused for those seeds.
+    runs made while tuning are reused for those seeds. `progress` shows a bar over the runs (optimizer, rate and
+    seed of the current one) while it runs, except where outputs are stored or compared.
     """
     seeds, tune_seeds = tuple(seeds), tuple(tune_seeds)
     if len(seeds) < 1 or not set(tune_seeds) <= set(seeds):
         raise ValueError(f"tune_seeds {tune_seeds} must be a subset of seeds {seeds}")
-    grid, chosen, runs = {}, {}, {}
     for name, lrs in grids.items():
         if not lrs:
             raise ValueError(f"empty learning-rate grid for {name!r}")
-        grid[name] = {lr: [run(name, lr, s) for s in tune_seeds] for lr in lrs}
+    extra = len(set(seeds) - set(tune_seeds))
+    bar = _progress_bar(sum(len(lrs) * len(tune_seeds) + extra for lrs in grids.values()), "race", progress)
+
+    def one_run(name, lr, seed):
+        bar.set_description(f"{name}, lr {lr:g}, seed {seed}")
+        result = run(name, lr, seed)
+        bar.update(1)
+        return result
+
+    grid, chosen, runs = {}, {}, {}
+    for name, lrs in grids.items():
+        grid[name] = {lr: [one_run(name, lr, s) for s in tune_seeds] for lr in lrs}
         chosen[name] = min(lrs, key=lambda lr: _mean_score(grid[name][lr], tune_key))
         done = dict(zip(tune_seeds, grid[name][chosen[name]]))
-        runs[name] = [done[s] if s in done else run(name, chosen[name], s) for s in seeds]
+        runs[name] = [done[s] if s in done else one_run(name, chosen[name], s) for s in seeds]
+    bar.close()
     return Race(dict(grids), grid, chosen, runs, seeds, metric, tune_seeds)
 
 
@@ -583,15 +600,17 @@ def reconstruction_loss(net: nn.Module, data: torch.Tensor, loss: str = "bce", b
 
 def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int,
                     batch_size: int, scheduler=None, loss="bce", seed: int = 0,
-                    on_step: Callable | None = None) -> list[float]:
+                    on_step: Callable | None = None, progress: bool = True) -> list[float]:
     """Train an autoencoder on `data`; `scheduler.step()` and then `on_step(step)` after every update.
 
     Returns the training loss of every step (one host copy per epoch); stops with advice on a non-finite loss.
+    `progress` shows a bar over the epochs while it runs, except where outputs are stored or compared.
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
         raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
     loss_fn, gen, losses, step = _recon_loss(loss), torch.Generator().manual_seed(seed), [], 0
     net.train()
+    bar = _progress_bar(epochs, "epochs", progress)
     for epoch in range(epochs):
         epoch_losses = []
         for (x,) in minibatches(data, batch_size=batch_size, generator=gen):
@@ -607,4 +626,7 @@ def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torc
             epoch_losses.append(out.detach())
         losses += torch.stack(epoch_losses).tolist()
         check_finite(losses[-1], f"in epoch {epoch + 1}", f" than lr={optimizer.param_groups[0].get('lr')}")
+        bar.set_postfix(train=f"{losses[-1]:.4f}", refresh=False)
+        bar.update(1)
+    bar.close()
     return losses

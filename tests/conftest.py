@@ -12,10 +12,26 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 WRONG_ANSWERS = ROOT / "tests" / "wrong_answers"
 
 
-def wrong_answers(path: Path) -> dict:
-    """{solution grade_id: deliberately wrong cell source} for a notebook, from tests/wrong_answers/<stem>.py."""
+def recorded_wrong_answers(path: Path) -> dict[str, list[str]]:
+    """{solution grade_id: [deliberately wrong cell sources]} for a notebook, from tests/wrong_answers/<stem>.py.
+
+    A value of that file's WRONG_ANSWERS is one cell source or a list of them: the visible tests must reject at least
+    one, the whole test cell (hidden tests included) every one, and each hidden test at least one that the visible
+    tests let through (tests/test_coursework.py), so a list adds wrong answers aimed at the hidden tests.
+    """
     file = WRONG_ANSWERS / f"{Path(path).stem}.py"
-    return runpy.run_path(str(file))["WRONG_ANSWERS"] if file.exists() else {}
+    recorded = runpy.run_path(str(file)) if file.exists() else {}
+    answers: dict[str, list[str]] = {}
+    # HIDDEN_WRONG_ANSWERS: answers that pass the visible tests on purpose, so that only a hidden test rejects them.
+    for table in (recorded.get("WRONG_ANSWERS", {}), recorded.get("HIDDEN_WRONG_ANSWERS", {})):
+        for gid, v in table.items():
+            answers.setdefault(gid, []).extend([v] if isinstance(v, str) else list(v))
+    return answers
+
+
+def wrong_answers(path: Path) -> dict:
+    """{solution grade_id: its first deliberately wrong cell source} (see `recorded_wrong_answers`)."""
+    return {gid: v[0] for gid, v in recorded_wrong_answers(path).items() if v}
 
 
 # nbgrader's markers, spelled out here (not imported from the code under test): what lies between them is secret.

@@ -256,6 +256,22 @@ def test_dead_units_are_the_encoder_units_silent_on_every_input():
         d2l.dead_units(d2l.ConvAutoencoder(), torch.rand(2, 784))
 
 
+@pytest.mark.parametrize("source", ["d2l_utils", "chapter 5"])
+def test_dead_means_zero_on_every_row_not_small_or_mostly_zero(source, nb_defs):
+    """A unit with a tiny positive output, or zero on all rows but one, is alive; only zero everywhere is dead."""
+    dead_units = d2l.dead_units if source == "d2l_utils" else nb_defs("05_training_autoencoders",
+                                                                      "dead_units")["dead_units"]
+    net = d2l.MLPAutoencoder(2, hidden=(4,), latent_dim=2)
+    with torch.no_grad():
+        net.encoder[0].weight.copy_(torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]))
+        net.encoder[0].bias.copy_(torch.tensor([0.01, -0.5, -0.01, -0.5]))
+    X = torch.tensor([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.6, 0.0]])
+    # unit 0: 0.01 on every row; unit 1: zero on 3 of 4 rows, 0.1 on the last; unit 2: zero everywhere; unit 3: 0.5
+    # on 3 rows, zero on 1
+    assert dead_units(net, X).tolist() == [False, False, True, False]
+    assert dead_units(net, X[:3]).tolist() == [False, True, True, False]
+
+
 # ---------------------------------------------------------------- the notebook's versions equal d2l_utils'
 @pytest.mark.parametrize("seed, n, levels", [(0, 40, 5), (1, 200, 20), (2, 500, 1000)])
 def test_notebook_roc_equals_d2l(nb_defs, seed, n, levels):

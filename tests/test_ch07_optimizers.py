@@ -158,6 +158,19 @@ def test_lamb_moves_each_tensor_by_lr_times_its_norm():
                                        **TIGHT)
 
 
+def test_lamb_trust_ratio_is_not_clipped():
+    """LAMB's ratio is ||w|| / ||u|| however large: a weight 100 times the size of its step is scaled by 100."""
+    w = torch.full((4,), 100.0, dtype=torch.float64)
+    assert d2l.lamb_trust_ratio(w, torch.full((4,), 0.01, dtype=torch.float64)).item() == pytest.approx(1e4)
+    p = w.clone().requires_grad_()
+    opt = d2l.LAMB([p], lr=0.01, eps=0.0)
+    p.grad = torch.tensor([1.0, -2.0, 3.0, -4.0], dtype=torch.float64)
+    opt.step()                                        # first Adam step: u = sign(g), ||u|| = 2, ||w|| = 200
+    assert opt.state[p]["trust_ratio"].item() == pytest.approx(100.0, rel=1e-12)
+    torch.testing.assert_close(p.detach(), w - 0.01 * 100.0 * torch.tensor([1.0, -1.0, 1.0, -1.0],
+                                                                            dtype=torch.float64), **TIGHT)
+
+
 # ---------------------------------------------------------------- hypergradient descent
 @pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.003, weight_decay=0.1)], ids=str)
 def test_sgdhd_with_beta_zero_is_sgd_exactly(kwargs):
@@ -293,15 +306,41 @@ def test_bad_input_gets_a_clear_error(make, match):
         make()
 
 
-@pytest.mark.parametrize("cls", [d2l.LARS, d2l.LAMB, d2l.AdamW, d2l.SGDHD, d2l.AdamHD])
-def test_state_dict_round_trip(cls):
+ROUND_TRIP = [(d2l.LARS, dict(lr=0.05, momentum=0.9, weight_decay=0.01, trust_coefficient=0.02)),
+              (d2l.LAMB, dict(lr=0.01, weight_decay=0.1)), (d2l.AdamW, dict(lr=0.01, amsgrad=True)),
+              (d2l.SGDHD, dict(lr=0.01, hypergrad_lr=1e-5)), (d2l.AdamHD, dict(lr=0.01, hypergrad_lr=1e-4))]
+
+
+@pytest.mark.parametrize("cls, kwargs", ROUND_TRIP, ids=lambda x: getattr(x, "__name__", ""))
+def test_state_dict_resumes_a_run_exactly(cls, kwargs):
+    """Stop after 4 of 8 steps, save, resume in fresh parameters and a fresh optimizer: the run is the
+    uninterrupted one, step for step (moments, momentum buffers and hypergradient directions and rates restored)."""
+    import copy
+    import io
+
     init, loss = make_problem(11)
-    params = clones(init)
-    opt = cls(params, lr=0.01)
-    for t in range(3):
-        opt.zero_grad()
-        loss(params, t).backward()
-        opt.step()
-    twin = cls(params, lr=0.01)
-    twin.load_state_dict(opt.state_dict())
-    assert twin.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+
+    def steps(opt, params, ts):
+        for t in ts:
+            opt.zero_grad()
+            loss(params, t).backward()
+            opt.step()
+
+    whole = clones(init)
+    whole_opt = cls(whole, **kwargs)
+    steps(whole_opt, whole, range(8))
+    first = clones(init)
+    first_opt = cls(first, **kwargs)
+    steps(first_opt, first, range(4))
+    buffer = io.BytesIO()
+    torch.save({"params": [p.detach() for p in first], "opt": first_opt.state_dict()}, buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=True)
+    resumed = clones(saved["params"])
+    resumed_opt = cls(resumed, **kwargs)              # the constructor's rate: only the saved state can restore it
+    resumed_opt.load_state_dict(copy.deepcopy(saved["opt"]))
+    steps(resumed_opt, resumed, range(4, 8))
+    assert all(torch.isfinite(p).all() and torch.equal(p, q) for p, q in zip(resumed, whole))
+    assert resumed_opt.param_groups[0]["lr"] == whole_opt.param_groups[0]["lr"]
+    if kwargs.get("hypergrad_lr"):
+        assert whole_opt.param_groups[0]["lr"] != kwargs["lr"]   # the rate moved, so restoring it mattered

@@ -50,3 +50,17 @@ def test_train_scheduled_stops_on_a_non_finite_loss_and_checks_epochs():
         d2l.train_scheduled(net, torch.optim.SGD(net.parameters(), lr=1e30), X, 3, 8, loss="mse")
     with pytest.raises(ValueError, match="Invalid epochs: 0"):
         d2l.train_scheduled(net, torch.optim.SGD(net.parameters(), lr=0.1), X, 0, 8)
+
+
+def test_train_scheduled_shows_a_bar_only_where_outputs_are_not_stored(capsys, monkeypatch):
+    def train(**kwargs):
+        net = d2l.MLPAutoencoder(16, hidden=(8,), latent_dim=2)
+        d2l.train_scheduled(net, torch.optim.Adam(net.parameters()), torch.rand(32, 16), 3, 8, **kwargs)
+        return capsys.readouterr()
+    monkeypatch.delenv("D2L_STATIC_PLOTS", raising=False)
+    err = train().err
+    assert "epochs" in err and "0/3" in err                                  # a bar over the 3 epochs, by default
+    assert train(progress=False) == ("", "")
+    monkeypatch.setenv("D2L_STATIC_PLOTS", "1")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert train() == ("", "")                                               # none in runs that store outputs

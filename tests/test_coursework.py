@@ -2,9 +2,11 @@
 
 Runs over the fixture notebooks in tests/fixtures/coursework/ and over every chapter notebook (notebooks/0*.ipynb).
 Each notebook is executed in ONE kernel: first its student copy (setup cell + Exercises section), then, after
-`%reset -f`, the source: setup cell, and for each coding exercise its wrong answer (tests/wrong_answers/) + the
-visible part of its test cell (must fail: a student gets that feedback before grading), then its solution + test cell
-(must pass). Full-notebook grading runs on the fixtures and on the cheapest chapter only.
+`%reset -f`, the source: setup cell, and for each coding exercise each of its recorded wrong answers
+(tests/wrong_answers/) + the visible part of its test cells (one wrong answer at least must fail there: a student
+gets that feedback before grading), each hidden test alone after the visible part (each must reject one wrong answer
+that the visible part lets through), and the whole test cells (must reject every wrong answer), then its solution +
+test cells (must pass). Full-notebook grading runs on the fixtures and on the cheapest chapter only.
 """
 import csv
 import json
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import course as cw
-from conftest import split_at_markers, wrong_answers
+from conftest import recorded_wrong_answers, split_at_markers, wrong_answers
 from course.__main__ import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,24 +62,47 @@ def student(tmp_path_factory):
     return get
 
 
+def only_hidden_region(source: str, k: int) -> str:
+    """The test cell `source` with its visible lines and the lines of its k-th hidden-test region only (markers
+    dropped): what the k-th hidden test adds to the visible ones."""
+    out, region, inside = [], -1, False
+    for line in source.split("\n"):
+        if line.strip() == cw.BEGIN_HIDDEN:
+            region, inside = region + 1, True
+        elif line.strip() == cw.END_HIDDEN:
+            inside = False
+        elif not inside or region == k:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _mutation_cells(nb, path):
-    """The source run: setup cell; per coding exercise wrong answer + tests, then solution + tests; other cells."""
+    """The source run: setup cell; per coding exercise and each of its recorded wrong answers: the answer, then per
+    test cell its visible part, its visible part with each hidden region alone, and the whole cell; then the
+    solution + tests; other cells."""
     import nbformat
 
     new = nbformat.v4.new_code_cell
     cells = [new(nb.cells[cw.setup_index(nb)].source, metadata={"role": "setup"})]
     exercises = {e.solution: e for e in cw.coding_exercises(nb)}
-    wrong = wrong_answers(path)
+    wrong = recorded_wrong_answers(path)
     for i in cw.exercises_range(nb):
         c = nb.cells[i]
         if c.cell_type != "code" or i == cw.setup_index(nb):
             continue
         gid = cw.grade_id(c) or f"cell {i}"
         e = exercises.get(i)
-        if e is not None and gid in wrong:
-            cells.append(new(wrong[gid], metadata={"role": "wrong", "gid": gid}))
-            cells += [new(cw.clear_hidden_tests(nb.cells[t].source)[0], metadata={"role": "test-wrong", "gid": gid})
-                      for t in e.tests]
+        for j, answer in enumerate(wrong.get(gid, []) if e is not None else []):
+            cells.append(new(answer, metadata={"role": "wrong", "gid": gid, "wrong": j}))
+            for t in e.tests:
+                source, tid = nb.cells[t].source, cw.grade_id(nb.cells[t]) or f"cell {t}"
+                meta = dict(gid=gid, wrong=j, test=tid)
+                cells.append(new(cw.clear_hidden_tests(source)[0], metadata=dict(meta, role="test-wrong")))
+                regions = cw.hidden_test_regions(source)
+                cells += [new(only_hidden_region(source, k), metadata=dict(meta, role="test-hidden", region=k))
+                          for k in range(len(regions))]
+                if regions:
+                    cells.append(new(source, metadata=dict(meta, role="test-full")))
         role = "solution" if cw.is_solution(c) else "test" if cw.is_grade(c) else "plain"
         cells.append(new(c.source, metadata={"role": role, "gid": gid}))
     return cells
@@ -170,8 +195,7 @@ def test_student_copy(path, student):
             assert text == (cleared if found else stub)
             inside = split_at_markers(cell.source)[1]   # the source's own lines, not the code under test
             secret += ["\n".join(inside)] if inside else [cell.source]
-            wrong = wrong_answers(path).get(cw.grade_id(cell))
-            secret += [wrong] if wrong else []
+            secret += recorded_wrong_answers(path).get(cw.grade_id(cell), [])
         if cw.is_grade(cell) and not cw.is_solution(cell):   # hidden tests gone, and a line saying it passed
             number = cw.exercise_numbers(src_nb)[cw.grade_id(cell)]
             assert text == cw.clear_hidden_tests(cell.source)[0].rstrip("\n") + \
@@ -231,6 +255,44 @@ def test_solutions_pass_and_wrong_answers_fail(path, runs):
     assert len(wrong_tests) == n
     for gid, statuses in wrong_tests.items():
         assert "error" in statuses, f"{gid}: the tests accept the deliberately wrong answer"
+
+
+def hidden_test_verdicts(rows) -> tuple[list[str], list[str]]:
+    """From a one-kernel run: (the recorded wrong answers that the whole test cells accept, the hidden tests that
+    reject no recorded wrong answer). A hidden test rejects an answer when the visible part of its cell passes and
+    the visible part with that hidden region fails."""
+    accepted, verdicts, status = {}, {}, {}
+    for _, role, _gid, cell, r in rows:
+        m = cell.metadata
+        if role in ("test-wrong", "test-hidden", "test-full"):
+            status[(m["gid"], m["wrong"], m["test"], role, m.get("region"))] = r.status
+    for (gid, j, test, role, region), st in status.items():
+        full = st if role == "test-full" else status.get((gid, j, test, "test-full", None), st)
+        if role in ("test-wrong", "test-full"):
+            accepted.setdefault((gid, j), []).append(full == "ok")
+        if role == "test-hidden":
+            rejects = status[(gid, j, test, "test-wrong", None)] == "ok" and st == "error"
+            verdicts[(test, region)] = verdicts.get((test, region), False) or rejects
+    return ([f"{gid} wrong answer {j + 1}" for (gid, j), oks in accepted.items() if all(oks)],
+            [f"{test}, hidden test {k + 1}" for (test, k), rejected in verdicts.items() if not rejected])
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=_name)
+def test_every_hidden_test_rejects_a_recorded_wrong_answer(path, runs):
+    """A hidden test that no wrong answer can fail goes unseen by the students' visible tests and by the grader:
+    tests/wrong_answers/<chapter>.py records, for each, a wrong answer the visible tests let through."""
+    accepted, unrejected = hidden_test_verdicts(runs(path))
+    assert not accepted, f"the whole test cells accept these recorded wrong answers: {accepted}"
+    assert not unrejected, f"no recorded wrong answer passes the visible tests and fails: {unrejected}"
+
+
+def test_hidden_test_verdicts_find_a_hidden_test_that_cannot_fail(runs):
+    """The fixture's exercise 2 checks in its hidden test what its visible test already implies: no wrong answer can
+    fail it alone, and the verdicts say so; exercise 1's hidden tests reject its second recorded wrong answer."""
+    rows = runs(FIXTURE_NBS[0])
+    assert hidden_test_verdicts(rows) == ([], ["tiny-ex2-tests, hidden test 1"])
+    assert hidden_test_verdicts([r for r in rows if r[3].metadata.get("wrong") != 1]) == (
+        [], ["tiny-ex1-tests, hidden test 1", "tiny-ex2-tests, hidden test 1"])
 
 
 # ---------------------------------------------------------------- the grader, from the command line

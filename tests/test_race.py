@@ -1,4 +1,5 @@
-"""d2l.race: rates chosen on the tuning score only, every seed run at the chosen rate, honest summaries."""
+"""d2l.race: rates chosen on the tuning score only, every seed run at the chosen rate, honest summaries, a progress
+bar while it runs (and none where outputs are stored)."""
 import math
 
 import pytest
@@ -51,3 +52,49 @@ def test_race_reports_the_untouched_seeds_and_a_table_per_rate():
     assert rows[2].startswith("0.1") and rows[2].count("*") == 1 and "inf" in rows[4]
     assert rows[1].rstrip().endswith("1.0000")                     # 0.01 is in a's grid only
     assert "1.00e+00" in r.rate_table(fmt=".2e")
+
+
+def test_race_chooses_on_validation_even_where_the_test_score_disagrees():
+    def run(name, lr, seed):   # validation best at 0.1, test best at 1.0: only the validation score may choose
+        return {"val": abs(math.log10(lr / 0.1)) + seed, "test": abs(math.log10(lr / 1.0)) + seed}
+    r = d2l.race(run, {"a": [0.01, 0.1, 1.0, 10.0]}, seeds=(0, 1), tune_seeds=(0, 1))
+    assert r.chosen == {"a": 0.1}
+    assert list(r.scores("a")) == pytest.approx([1.0, 2.0])   # the test score reported at the validation choice
+    custom = d2l.race(run, {"a": [0.01, 0.1, 1.0, 10.0]}, seeds=(0,), tune_key="test", metric="val")
+    assert custom.chosen == {"a": 1.0}                          # tune_key names the score that chooses
+
+
+def test_race_progress_bar_names_optimizer_rate_and_seed(capsys, monkeypatch):
+    monkeypatch.delenv("D2L_STATIC_PLOTS", raising=False)
+    d2l.race(_run_factory([]), {"a": [0.01, 0.1, 1.0], "b": [0.1, 1.0, 10.0]}, seeds=(0, 1, 2))
+    err = capsys.readouterr().err
+    assert "/10" in err                                        # 2 x (3 grid runs + 2 further seeds)
+    assert all(f"{name}, lr {lr}, seed {seed}" in err for name, lr, seed in [("a", 0.01, 0), ("b", 10, 0),
+                                                                              ("a", 0.1, 2), ("b", 1, 1)])
+    d2l.race(_run_factory([]), {"a": [0.1, 1.0]}, progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_race_progress_bar_only_where_outputs_are_not_stored(capsys, monkeypatch):
+    monkeypatch.setenv("D2L_STATIC_PLOTS", "1")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    d2l.race(_run_factory([]), {"a": [0.1, 1.0]})
+    assert capsys.readouterr() == ("", "")                     # make notebooks, nbval, the grader: nothing stored
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebooks/04_rmsprop_adadelta_adam.ipynb")
+    d2l.race(_run_factory([]), {"a": [0.1, 1.0]})
+    assert "a, lr 0.1, seed 2" in capsys.readouterr().err        # a kernel JupyterLab started stays live
+
+
+@pytest.mark.parametrize("static, session, expected", [(None, None, False), ("0", None, False), ("1", None, True),
+                                                       ("1", "notebooks/index.ipynb", False),
+                                                       (None, "notebooks/index.ipynb", False)])
+def test_static_outputs_only_where_outputs_are_stored(monkeypatch, static, session, expected):
+    from d2l_utils.plotting import live_output, static_outputs
+
+    for var, value in (("D2L_STATIC_PLOTS", static), ("JPY_SESSION_NAME", session)):
+        if value is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, value)
+    assert static_outputs() is expected
+    assert live_output() is False                              # pytest is no notebook kernel
