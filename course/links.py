@@ -88,7 +88,8 @@ def colab_lines() -> list[str]:
     return ["import sys",
             "",
             'if "google.colab" in sys.modules:  # on Colab: install the course\'s d2l_utils (Colab has the rest)',
-            f'    get_ipython().run_line_magic("pip", "install -q --no-deps {pip_requirement()}")']
+            f'    url = "{pip_requirement()}"',
+            '    get_ipython().run_line_magic("pip", f"install -q --no-deps {url}")']   # within 100 characters
 
 
 def badge_line(path: str) -> str:
