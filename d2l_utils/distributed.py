@@ -326,7 +326,7 @@ def fit_autoencoder(data: torch.Tensor | str, batch_size: int, epochs: int = 1, 
                     options: dict | None = None, *, val_data: torch.Tensor | None = None,
                     test_data: torch.Tensor | None = None, hidden=(128,), latent_dim: int = 32, loss: str = "bce",
                     seed: int = 0, warmup_steps: int = 0, micro_batches: int = 1, dtype=torch.float32,
-                    report: bool = False) -> dict:
+                    report: bool = False, device: torch.device | str | None = None) -> dict:
     """Train chapter 5's MLP autoencoder with `train_autoencoder`, alone or as one rank of a process group.
 
     `data` is a tensor of flat images ('mnist' or a torch.save file from the command line). `batch_size` is the
@@ -334,13 +334,14 @@ def fit_autoencoder(data: torch.Tensor | str, batch_size: int, epochs: int = 1, 
     averages them. `optimizer` names a torch.optim class or 'LARS'/'LAMB' (biases excluded), `options` its other
     settings; `warmup_steps` > 0 warms the rate up linearly. Returns the history, the test loss (if `test_data`),
     the final weights and optimizer state (on the CPU), and where it ran. `report` prints one line, on rank 0 only.
+    `device` overrides the rank's device (`local_device()`), e.g. to compare one process with gloo workers on CPUs.
     """
     from .models import MLPAutoencoder
     from .optim import linear_warmup
     from .train import reconstruction_loss, train_autoencoder
 
     data = _as_data(data)
-    device = local_device()
+    device = local_device() if device is None else torch.device(device)
     torch.manual_seed(seed)                       # the same initial weights on every rank
     net = MLPAutoencoder(data.shape[-1], hidden=hidden, latent_dim=latent_dim).to(device=device, dtype=dtype)
     opt = _make_optimizer(optimizer, net, lr, dict(options or {}))
@@ -361,14 +362,16 @@ def fit_autoencoder(data: torch.Tensor | str, batch_size: int, epochs: int = 1, 
 
 
 def time_steps(data: torch.Tensor, batch_size: int, steps: int = 20, *, hidden=(128,), latent_dim: int = 32,
-               lr: float = 0.1, seed: int = 0) -> dict:
+               lr: float = 0.1, seed: int = 0, device: torch.device | str | None = None) -> dict:
     """Median seconds per SGD step of the autoencoder on this rank's shard of a global batch: with DDP's gradient
-    all-reduce, without it (DDP's no_sync), and of a bare all-reduce of the gradients' size."""
+    all-reduce, without it (DDP's no_sync), and of a bare all-reduce of the gradients' size. A barrier precedes
+    every timed step; `device` overrides the rank's device (`local_device()`)."""
     import torch.nn.functional as F
 
     from .models import MLPAutoencoder
 
-    dist, w, device = _dist(), world_size(), local_device()
+    dist, w = _dist(), world_size()
+    device = local_device() if device is None else torch.device(device)
     if batch_size % w:
         raise ValueError(f"Invalid batch_size: {batch_size} (the global batch must be divisible by the {w} workers)")
     torch.manual_seed(seed)
@@ -399,7 +402,7 @@ def time_steps(data: torch.Tensor, batch_size: int, steps: int = 20, *, hidden=(
     return {"step": median_time(step),
             "no_sync": median_time(step, model.no_sync if _initialized() else contextlib.nullcontext),
             "all_reduce": median_time(lambda: dist.all_reduce(flat)) if _initialized() else 0.0,
-            "world_size": w, "batch_size": batch_size, "numel": flat.numel()}
+            "world_size": w, "batch_size": batch_size, "numel": flat.numel(), "device": str(device)}
 
 
 def run_calls(calls: list) -> list:

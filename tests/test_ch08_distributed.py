@@ -209,3 +209,11 @@ def test_outside_a_process_group():
     assert t["numel"] == sum(p.numel() for p in d2l.MLPAutoencoder(32, **SMALL).parameters())
     with pytest.raises(ValueError, match="Invalid data"):
         dd.fit_autoencoder("no-such-file.pt", 8)
+
+
+def test_the_device_can_be_pinned_to_compare_with_gloo_workers():
+    """The notebook's one-process references run where the workers ran (the CPU under gloo), even on a GPU machine."""
+    t = dd.time_steps(_data(64), 64, steps=2, device="cpu", **SMALL)
+    r = dd.fit_autoencoder(_data(16), 8, 1, "SGD", 0.1, device="cpu", **SMALL)
+    assert t["device"] == r["device"] == "cpu"
+    assert dd.time_steps(_data(64), 64, steps=2, **SMALL)["device"] == str(dd.local_device())
