@@ -23,3 +23,23 @@ def steps_to_halve(lr, weight_decay):
     return round(0.5 / (lr * weight_decay))   # a linear decay instead of a geometric one
 ''',
 }
+
+# Wrong answers that the visible tests accept: only a hidden test rejects them.
+HIDDEN_WRONG_ANSWERS = {
+    'ch07-ex1-solution': """\
+def clipped_lamb_trust_ratio(w, u, max_norm=10.0):
+    w_norm, u_norm = torch.linalg.vector_norm(w), torch.linalg.vector_norm(u)
+    ratio = w_norm.clamp(max=10.0) / u_norm   # clips at 10, whatever max_norm is
+    return torch.where((w_norm > 0) & (u_norm > 0), ratio, torch.ones_like(ratio))
+""",
+    'ch07-ex2-solution': '''\
+def normalized_hypergradient_lr(lr, g, g_prev, beta):
+    \'\'\'The next learning rate of the multiplicative rule lr * (1 + beta * cos(g, g_prev)).\'\'\'
+    return lr * (1 + beta * torch.sign(torch.dot(g.flatten(), g_prev.flatten())).item())   # sign, not cosine
+''',
+    'ch07-ex3-solution': '''\
+def steps_to_halve(lr, weight_decay):
+    \'\'\'How many AdamW steps with zero gradient it takes until a weight is at most half its initial value.\'\'\'
+    return math.ceil(math.log(2) / (lr * weight_decay))   # the half-life of exp(-lr wd t), not of (1 - lr wd)^t
+''',
+}
