@@ -495,3 +495,16 @@ def test_exercise_numbers_are_the_numbered_prompts():
                                        "tiny-ex2-tests": 3}
     assert cw.with_pass_line("assert x\n", 2) == 'assert x\nprint("\u2713 exercise 2: the visible tests pass")'
     assert cw.with_pass_line(cw.with_pass_line("assert x", 2), 2) == cw.with_pass_line("assert x", 2)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_student_and_learner_copies_keep_the_check_cells_collapsed(path):
+    """The check cells test the learner's own run: make student, make learn (and nbgrader, whose copy equals make
+    student's, tests/test_nbgrader.py) keep each one with its source, its tag and its collapsed input."""
+    src = _read(path)
+    checks = [(c.source, c.metadata) for c in src.cells if "check" in c.metadata.get("tags", [])]
+    assert checks, "a chapter whose claims are checked"
+    for copy in (cw.release_notebook(src, path.name), cw.learner_notebook(src, path.name, solutions=path.name)):
+        kept = [(c.source, c.metadata) for c in copy.cells if "check" in c.metadata.get("tags", [])]
+        assert kept == checks
+        assert all(m["jupyter"]["source_hidden"] is True for _, m in kept)
