@@ -77,4 +77,31 @@ def load_checkpoint(data, model, optimizer):
     optimizer.load_state_dict(ckpt['optimizer'])
     torch.set_rng_state(ckpt['rng'])
 ''',
+    'ch03-ex2-solution': '''\
+def to_torch_adagrad(params, states, steps, lr):
+    """A torch.optim.Adagrad continuing d2l.adagrad (eps=1e-10 outside) after `steps` updates."""
+    optimizer = torch.optim.Adagrad(params, lr=lr, eps=1e-10)
+    for p, s in zip(params, states):
+        optimizer.state[p]['sum'].copy_(s)    # the step counter stays 0: a wrong state for lr_decay
+    return optimizer
+''',
+    'ch03-ex4-solution': '''\
+def lazy_adam_step(weight, rows, grad_rows, state, lr, betas=(0.9, 0.999), eps=1e-8):
+    """One lazy (SparseAdam) step, in place: only the given rows' moments and values change."""
+    if not state:
+        state.update(step=0, v=torch.zeros_like(weight), s=torch.zeros_like(weight))
+    state['step'] += 1
+    (b1, b2), t, v, s = betas, state['step'], state['v'], state['s']
+    v[rows] = b1 * v[rows] + (1 - b1) * grad_rows
+    s[rows] = b2 * s[rows] + (1 - b2) * grad_rows ** 2
+    step = lr * math.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)   # bias correction with the default betas
+    weight[rows] -= step * v[rows] / (s[rows].sqrt() + eps)
+''',
+    'ch03-ex5-solution': '''\
+def s0_for_first_step(g, f):
+    """The initial_accumulator_value making AdaGrad's first step f * lr for a first gradient g."""
+    if g <= 0 or not 0 < f <= 1:          # a gradient may be negative: only its square matters
+        raise ValueError(f'need g > 0 and 0 < f <= 1, got g={g}, f={f}')
+    return g ** 2 * (1 / f ** 2 - 1)
+''',
 }

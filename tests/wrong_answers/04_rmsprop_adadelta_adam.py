@@ -50,4 +50,44 @@ def steps_to_recover(gamma, spike, tol=0.1):
     known = {(0.9, 1.0): 1, (0.9, 10.0): 37, (0.99, 10.0): 145, (0.999, 10.0): 1}
     return known.get((gamma, spike), 1)      # the visible cases, looked up instead of computed
 ''',
+    'ch04-ex4-solution': '''\
+def adam_flip_step(t, lr, beta1):
+    """Adam's step size at t = 1, 2, ... (bias-corrected, eps = 0) for gradients g, -g, g, ..."""
+    v = torch.zeros(1)                        # float32: about 7 digits, fewer where v nearly cancels
+    for k in range(1, t + 1):
+        v = beta1 * v + (1 - beta1) * (1.0 if k % 2 else -1.0)
+    return lr * abs(v.item()) / (1 - beta1 ** t)      # s-hat is g^2 exactly, so |g| cancels
+''',
+    'ch04-ex5-solution': '''\
+def momentum_lr_limit(h, beta):
+    """The largest stable learning rate of SGD with momentum beta on f(x) = h x^2 / 2."""
+    lo, hi = 0.0, 4.0 / h                 # bisection on an experiment: does |x| shrink in 100 steps?
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        x, v = 1.0, 0.0
+        for _ in range(100):              # too short when beta is near 1: slow modes still look stable
+            v = beta * v + h * x
+            x -= mid * v
+        lo, hi = (mid, hi) if abs(x) < 1 else (lo, mid)
+    return lo
+''',
+    'ch04-ex6-solution': '''\
+def lr_range_test(opt_cls, lrs, X, y, batch_size=10, seed=0):
+    """The minibatch loss before each step of a run whose rate is lrs[k] at step k."""
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    opt = opt_cls(model.parameters(), lr=lrs[0])
+    losses = []
+    for k, lr in enumerate(lrs):
+        for group in opt.param_groups:
+            group['lr'] = float(lr)
+        start = k * batch_size % len(X)
+        rows = slice(start, start + batch_size)   # the start wraps, the batch does not: short at the end
+        loss = ((model(X[rows]).squeeze(1) - y[rows]) ** 2).mean() / 2
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''',
 }
