@@ -8,7 +8,7 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 WRONG_ANSWERS = {
     'ch06-ex1-solution': """\
 def kl_normal(mu, logvar, prior_mu, prior_logvar):
-    '''KL(N(mu, exp(logvar)) || N(prior_mu, exp(prior_logvar))) of each row, summed over the last dimension.'''
+    '''KL(N(mu, exp(logvar)) || N(prior_mu, exp(prior_logvar))), summed over the last axis'''
     # a plausible mistake: the lesson's formula with mu - prior_mu for mu; the prior's variance is forgotten
     return -0.5 * torch.sum(1 + logvar - (mu - prior_mu) ** 2 - logvar.exp(), dim=-1)""",
     'ch06-ex2-solution': """\
@@ -25,12 +25,46 @@ def salt_and_pepper(x, p, generator=None):
     # a plausible mistake: pepper only (every hit pixel becomes 0), as in masking noise
     hit = torch.rand(x.shape, generator=generator) < p
     return x.masked_fill(hit.to(x.device), 0.0)""",
+    'ch06-ex3b-solution': """\
+data = d2l.load_mnist(train=True, n=3000, seed=0, device=device, flatten=True).X
+held_out = d2l.load_mnist(train=False, n=2000, seed=0, device=device, flatten=True).X
+noisy = {'clean': held_out,
+         'salt and pepper': salt_and_pepper(held_out, 0.2, torch.Generator().manual_seed(2))}
+ex3 = {}
+# a plausible mistake: the corruptions are defined but never passed to the trainer (no corrupt=...),
+# so all three models are the same plain autoencoder
+corruptions = {'plain': None, 'masking': lambda x: x * (torch.rand_like(x) >= 0.5),
+               'salt and pepper': lambda x: salt_and_pepper(x, 0.2)}
+for name, corrupt in corruptions.items():
+    d2l.set_seed(0)
+    ae = d2l.MLPAutoencoder(784, hidden=(128,), latent_dim=32).to(device)
+    d2l.train_autoencoder(ae, torch.optim.Adam(ae.parameters(), lr=0.01), data, epochs=6,
+                          batch_size=128, loss='bce', seed=0, progress=False)
+    with torch.no_grad():
+        ex3[name] = {k: ((ae.eval()(X) - held_out) ** 2).mean().item() for k, X in noisy.items()}""",
     'ch06-ex5-solution': """\
+def kl_per_dimension(mu, logvar):
+    '''The KL of each latent dimension to N(0, 1), averaged over the rows: shape (k,).'''
+    # a plausible mistake: summed over the rows instead of averaged, so the sum is n times the KL per image
+    return (-0.5 * (1 + logvar - mu ** 2 - logvar.exp())).sum(0)""",
+    'ch06-ex6-solution': """\
+vae16 = {}
+data6 = d2l.load_mnist(train=True, n=5000, val_size=1000, seed=0, device=device, flatten=True)
+# a plausible mistake: beta weighs the reconstruction term instead of the KL term
 def beta_elbo(beta):
-    '''A loss function (net, x_in, x) -> dict for d2l.train_autoencoder: reconstruction + beta * KL.'''
-    # a plausible mistake: the weighted KL term added to the whole -ELBO, which already holds one KL term
     def loss(net, x_in, x):
         terms = d2l.VAE.elbo_terms(net, x_in, x)
-        return {'loss': terms['loss'] + beta * terms['kl'], 'recon': terms['recon'], 'kl': terms['kl']}
-    return loss""",
+        return dict(terms, loss=beta * terms['recon'] + terms['kl'])
+    return loss
+
+for beta in (1.0, 4.0):
+    d2l.set_seed(0)
+    net16 = d2l.VAE(784, hidden=(128,), latent_dim=16).to(device)
+    hist = d2l.train_autoencoder(net16, torch.optim.Adam(net16.parameters(), lr=0.003), data6.X,
+                                 epochs=5, batch_size=128, loss=beta_elbo(beta),
+                                 val_data=data6.X_val, seed=0, progress=False)
+    with torch.no_grad():
+        mu16, logvar16 = net16.eval().encode(data6.X_val)
+    vae16[beta] = {'recon': hist['val_recon'][-1], 'kl': hist['val_kl'][-1],
+                   'kl_dims': kl_per_dimension(mu16, logvar16).cpu()}""",
 }
