@@ -263,9 +263,11 @@ def _worker(target: str, args: tuple, kwargs: dict, out: Path | None) -> None:
     except BaseException as e:
         if out is not None:
             with contextlib.suppress(Exception):
+                out.mkdir(parents=True, exist_ok=True)
                 torch.save(e, out / f"error{r}.pt")
         raise
     if out is not None:
+        out.mkdir(parents=True, exist_ok=True)     # `--out results/` need not exist yet
         torch.save(result, out / f"result{r}.pt")
 
 
@@ -365,7 +367,8 @@ def time_steps(data: torch.Tensor, batch_size: int, steps: int = 20, *, hidden=(
                lr: float = 0.1, seed: int = 0, device: torch.device | str | None = None) -> dict:
     """Median seconds per SGD step of the autoencoder on this rank's shard of a global batch: with DDP's gradient
     all-reduce, without it (DDP's no_sync), and of a bare all-reduce of the gradients' size. A barrier precedes
-    every timed step; `device` overrides the rank's device (`local_device()`)."""
+    every timed step; `device` overrides the rank's device (`local_device()`). A communication hook counts the
+    gradient elements DDP all-reduced per step, with and without no_sync ("reduced", "reduced_no_sync")."""
     import torch.nn.functional as F
 
     from .models import MLPAutoencoder
@@ -377,6 +380,14 @@ def time_steps(data: torch.Tensor, batch_size: int, steps: int = 20, *, hidden=(
     torch.manual_seed(seed)
     net = MLPAutoencoder(data.shape[-1], hidden=hidden, latent_dim=latent_dim).to(device)
     model = torch.nn.parallel.DistributedDataParallel(net) if _initialized() else net
+    sent: list[int] = []
+    if _initialized():
+        from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
+
+        def counting_hook(state, bucket):
+            sent.append(bucket.buffer().numel())       # what this bucket's all-reduce carries
+            return allreduce_hook(state, bucket)
+        model.register_comm_hook(None, counting_hook)
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     x = data[rank() * (batch_size // w):(rank() + 1) * (batch_size // w)].to(device)
 
@@ -399,10 +410,14 @@ def time_steps(data: torch.Tensor, batch_size: int, steps: int = 20, *, hidden=(
         return sorted(times[3:])[steps // 2]
 
     flat = torch.zeros(sum(p.numel() for p in net.parameters()), device=device)
-    return {"step": median_time(step),
-            "no_sync": median_time(step, model.no_sync if _initialized() else contextlib.nullcontext),
+    synced = median_time(step)
+    reduced = sum(sent) / (steps + 3)
+    sent.clear()
+    no_sync = median_time(step, model.no_sync if _initialized() else contextlib.nullcontext)
+    return {"step": synced, "no_sync": no_sync,
             "all_reduce": median_time(lambda: dist.all_reduce(flat)) if _initialized() else 0.0,
-            "world_size": w, "batch_size": batch_size, "numel": flat.numel(), "device": str(device)}
+            "world_size": w, "batch_size": batch_size, "numel": flat.numel(), "device": str(device),
+            "reduced": reduced, "reduced_no_sync": sum(sent) / (steps + 3)}
 
 
 def run_calls(calls: list) -> list:

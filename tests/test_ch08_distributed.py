@@ -95,6 +95,7 @@ def two_workers():
     data = _data(N)
     jobs = [(dd.fit_autoencoder, (data, BATCH, 1, *OPTIMIZERS[name]), dict(dtype=dtype, seed=3, **SMALL))
             for name, dtype in JOBS]
+    jobs.append((dd.time_steps, (_data(64), 64), dict(steps=2, **SMALL)))     # last: what DDP all-reduces
     return data, d2l.launch(dd.run_calls, 2, args=(jobs,), backend="gloo")
 
 
@@ -113,6 +114,13 @@ def test_two_gloo_workers_equal_one_process_with_the_global_batch(two_workers, i
     # the comparison can fail: a different seed (other data order, other weights) is far outside the tolerance
     other = dd.fit_autoencoder(data, BATCH, 1, *OPTIMIZERS[name], dtype=dtype, seed=4, **SMALL)
     assert _gap(rank0, other) > 100 * TOLERANCE[torch.float32]
+
+
+def test_ddp_all_reduces_one_number_per_weight_and_nothing_under_no_sync(two_workers):
+    t = two_workers[1][0][-1]
+    weights = sum(p.numel() for p in d2l.MLPAutoencoder(32, **SMALL).parameters())
+    assert t["world_size"] == 2 and t["numel"] == weights
+    assert t["reduced"] == weights and t["reduced_no_sync"] == 0
 
 
 # ---------------------------------------------------------------- gradient accumulation
@@ -146,13 +154,14 @@ def test_train_autoencoder_under_torchrun_trains_and_reports_once(tmp_path):
     kwargs = ('{"data": "%s", "batch_size": 64, "epochs": 3, "optimizer": "Adam", "lr": 0.01, "hidden": [16], '
               '"latent_dim": 4, "report": true}' % (tmp_path / "data.pt"))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    out = tmp_path / "results" / "run"             # does not exist yet: the workers create it
     proc = subprocess.run([torchrun, "--standalone", "--nproc-per-node", "2", "-m", "d2l_utils.distributed",
-                           "d2l_utils.distributed:fit_autoencoder", "--kwargs", kwargs, "--out", str(tmp_path)],
+                           "d2l_utils.distributed:fit_autoencoder", "--kwargs", kwargs, "--out", str(out)],
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     reports = [line for line in proc.stdout.splitlines() if line.startswith("rank ")]
     assert len(reports) == 1 and reports[0].startswith("rank 0 of 2 (gloo, cpu)"), proc.stdout
-    results = [torch.load(tmp_path / f"result{r}.pt", weights_only=False) for r in (0, 1)]
+    results = [torch.load(out / f"result{r}.pt", weights_only=False) for r in (0, 1)]
     losses = results[0]["history"]["train_loss"]
     assert len(losses) == 3 and losses[-1] < losses[0]
     assert results[1]["history"]["train_loss"] == losses and _gap(results[0], results[1]) < 1e-6
