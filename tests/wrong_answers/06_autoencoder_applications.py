@@ -96,7 +96,7 @@ def auc_from_ranks(scores, labels):
 def salt_and_pepper(x, p, generator=None):
     '''x with a fraction p of its entries set to 0 or 1 at random (half each).'''
     hit = torch.rand(x.shape, generator=generator) < p
-    salt = torch.rand(x.shape) < 0.5   # a plausible mistake: the generator is forgotten here, not reproducible
+    salt = torch.rand(x.shape, generator=generator) < p   # a plausible mistake: p again, not one half, for salt
     return torch.where(hit.to(x.device), salt.to(device=x.device, dtype=x.dtype), x)""",
     'ch06-ex3b-solution': """\
 data = d2l.load_mnist(train=True, n=3000, seed=0, device=device, flatten=True).X
