@@ -5,7 +5,8 @@ import runpy
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PREAMBLE = "import io, math, pickle\nimport numpy as np\nimport torch\nfrom torch import nn\nimport d2l_utils as d2l\n"
+PREAMBLE = ("import io, math, pickle\nimport numpy as np\nimport torch\nfrom matplotlib import pyplot as plt\n"
+            "from torch import nn\nimport d2l_utils as d2l\n")
 
 
 def exercise_cells(stem: str, solution_id: str) -> tuple[str, str]:
