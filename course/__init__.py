@@ -19,7 +19,7 @@ from .notebook import (BEGIN_HIDDEN, BEGIN_SOLUTION, CODE_STUB, END_HIDDEN, END_
                        grade_id, hidden_test_regions, is_grade, is_solution, read_notebook, setup_index,
                        solution_regions, PASS_LINE, exercise_numbers, released_solution, with_pass_line)
 from .release import add_pass_lines, clear_exercise_outputs, release, release_notebook
-from .learner import MANIFEST, LearnerFile, format_learner, learner, learner_notebook, update_path
+from .learner import MANIFEST, RENAMED, LearnerFile, format_learner, learner, learner_notebook, update_path
 from .grading import (NOT_ATTEMPTED, CellResult, Score, exercise_notebook, format_feedback, format_table, grade,
                       grade_notebook, run_notebook)
 from .nbgrader_steps import nbgrader_generate_preprocessors
@@ -31,7 +31,7 @@ __all__ = [
     "grade_id", "hidden_test_regions", "is_grade", "is_solution", "read_notebook", "setup_index", "solution_regions",
     "PASS_LINE", "exercise_numbers", "released_solution", "with_pass_line",
     "add_pass_lines", "clear_exercise_outputs", "release", "release_notebook",
-    "MANIFEST", "LearnerFile", "format_learner", "learner", "learner_notebook", "update_path",
+    "MANIFEST", "RENAMED", "LearnerFile", "format_learner", "learner", "learner_notebook", "update_path",
     "NOT_ATTEMPTED", "CellResult", "Score", "exercise_notebook", "format_feedback", "format_table", "grade",
     "grade_notebook", "run_notebook",
     "nbgrader_generate_preprocessors",

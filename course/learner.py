@@ -8,9 +8,18 @@ from pathlib import Path
 from .notebook import CourseworkError, exercises_range
 from .release import _release_plan, release_notebook
 
-__all__ = ["MANIFEST", "LearnerFile", "learner_notebook", "update_path", "learner", "format_learner"]
+__all__ = ["MANIFEST", "RENAMED", "LearnerFile", "learner_notebook", "update_path", "learner", "format_learner"]
 
 MANIFEST = ".course-manifest.json"   # in the learner's folder: what the course wrote there, by content hash
+# Chapters the course renamed or split: {old file: its new file(s)}. A learner's untouched copy of an old chapter
+# is removed (the new chapters are written in its place); an edited one is theirs and stays where it is.
+RENAMED = {
+    "04_rmsprop_adadelta_adam.ipynb": ("04_momentum_and_rmsprop.ipynb", "05_adam.ipynb"),
+    "05_training_autoencoders.ipynb": ("06_training_autoencoders.ipynb",),
+    "06_autoencoder_applications.ipynb": ("07_anomaly_detection.ipynb", "08_denoising_and_vaes.ipynb"),
+    "07_layerwise_and_learned_rates.ipynb": ("09_layerwise_and_learned_rates.ipynb",),
+    "08_data_parallel_training.ipynb": ("10_data_parallel_training.ipynb",),
+}
 SOLUTIONS_NOTE = ("**Solutions.** Try each exercise first, then run the test cell under it. The model answers are in "
                   "[the full chapter]({link}).")
 
@@ -19,10 +28,13 @@ SOLUTIONS_NOTE = ("**Solutions.** Try each exercise first, then run the test cel
 class LearnerFile:
     """What `learner` did with one file of the course: status 'new', 'updated', 'up to date', 'restored', 'kept'
     (the learner's edited file, left alone) or 'blocked' (an update could not be placed); `update`: where the
-    course's new version of a kept file was written, if anywhere."""
+    course's new version of a kept file was written, if anywhere. For a chapter the course renamed (`RENAMED`):
+    status 'retired' (the untouched copy, removed) or 'renamed' (the learner's edited copy, kept where it is), and
+    `renamed`, the new file names."""
     path: Path
     status: str
     update: Path | None = None
+    renamed: tuple = ()
 
 
 def _sha256(data: bytes) -> str:
@@ -64,7 +76,7 @@ def update_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}-update{path.suffix}")
 
 
-def learner(src_dir, dest_dir) -> list:
+def learner(src_dir, dest_dir, renamed: dict | None = None) -> list:
     """Create or refresh the learner's copy of the course folder `src_dir` in `dest_dir`, never overwriting their work.
 
     Each notebook with exercises becomes its student copy (solutions and hidden tests removed, lesson outputs kept)
@@ -72,7 +84,9 @@ def learner(src_dir, dest_dir) -> list:
     records the hash of every file written. A file whose content is still what was written (untouched) is refreshed
     when the course changes; a file the learner changed is theirs: it is left alone and a new version of the course's
     file, if any, is written beside it (`update_path`) under the same rules. A deleted file is written again (how to
-    start a chapter over); files the course does not have are never touched. Returns a LearnerFile per course file.
+    start a chapter over); files the course does not have are never touched, except the untouched copy of a chapter
+    the course renamed or split (`renamed`, default `RENAMED`), which is removed (an edited one stays, reported with
+    its new names). Returns a LearnerFile per course file and per renamed chapter found.
     """
     import json
 
@@ -96,6 +110,20 @@ def learner(src_dir, dest_dir) -> list:
         raise CourseworkError(f"{manifest_path}: unreadable ({e}); move it away to treat every file in "
                               f"{dest_dir} as yours") from e
 
+    results = []
+    for old, new in (RENAMED if renamed is None else renamed).items():
+        if (src / old).exists():
+            continue   # still a chapter of the course
+        for rel in (old, update_path(Path(old)).as_posix()):
+            target = dest / rel
+            if target.exists():
+                untouched = written.get(rel) == _sha256(target.read_bytes())
+                if untouched:
+                    target.unlink()
+                results.append(LearnerFile(target, "retired" if untouched else "renamed", None, tuple(new)))
+            written.pop(rel, None)
+            offered.pop(rel, None)
+
     def place(rel: str, data: bytes) -> str:
         """Write `data` at `rel` unless a learner's file is there; return what happened (a LearnerFile status)."""
         target, h = dest / rel, _sha256(data)
@@ -114,7 +142,6 @@ def learner(src_dir, dest_dir) -> list:
         written[rel] = h
         return status
 
-    results = []
     for rel_path, nb in plan:
         rel = rel_path.as_posix()
         data = (src / rel_path).read_bytes() if nb is None else _notebook_bytes(nb)
@@ -143,10 +170,15 @@ def format_learner(files: list) -> str:
             lines.append(f"{f.status:9} {f.path}")
         elif f.status == "kept":
             lines.append(f"yours     {f.path}" + (f"  (the course's new version: {f.update})" if f.update else ""))
+        elif f.status == "retired":
+            lines.append(f"removed   {f.path}  (the course's untouched copy: this chapter is now {', '.join(f.renamed)})")
+        elif f.status == "renamed":
+            lines.append(f"yours     {f.path}  (kept as it is; this chapter is now {', '.join(f.renamed)})")
         elif f.status == "blocked":
             lines.append(f"yours     {f.path}  (the course has a new version, but {update_path(f.path)} is yours "
                          "too: rename one of them and run this again)")
     n = sum(f.status == "up to date" for f in files)
-    lines.append(f"{len(files)} course files, {n} already up to date. Files you changed are never overwritten; "
+    total = sum(f.status not in ("retired", "renamed") for f in files)
+    lines.append(f"{total} course files, {n} already up to date. Files you changed are never overwritten; "
                  "delete one to get it fresh.")
     return "\n".join(lines)

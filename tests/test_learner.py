@@ -139,6 +139,30 @@ def test_a_deleted_file_comes_back_fresh_and_a_file_the_course_drops_stays(cours
     assert (me / "tiny_data.csv").exists(), "nothing in the learner's folder is ever deleted"
 
 
+def test_a_renamed_chapter_replaces_an_untouched_copy_and_keeps_an_edited_one(course, tmp_path):
+    me, other = tmp_path / "my-course", "02_other.ipynb"
+    shutil.copy(course / NB, course / other)
+    cw.learner(course, me)
+    _answer(me / other)                                    # the learner worked in one chapter, not the other
+    for old in (NB, other):                                 # the course renames both
+        (course / old).rename(course / f"new_{old}")
+    renamed = {NB: ("new_" + NB,), other: ("new_" + other, "split_part.ipynb")}
+    files = cw.learner(course, me, renamed)
+    assert _status(files) == {NB: ("retired", None), other: ("renamed", None), "new_" + NB: ("new", None),
+                              "new_" + other: ("new", None), "tiny_data.csv": ("up to date", None)}
+    assert not (me / NB).exists(), "the untouched copy of a renamed chapter is removed"
+    assert "# mine" in (me / other).read_text(), "the learner's work stays where it is"
+    report = cw.format_learner(files)
+    assert "new_02_other.ipynb, split_part.ipynb" in report and report.endswith(
+        "3 course files, 1 already up to date. Files you changed are never overwritten; delete one to get it fresh.")
+    manifest = json.loads((me / cw.MANIFEST).read_text())
+    assert NB not in manifest["written"] and other not in manifest["written"]
+    assert _status(cw.learner(course, me, renamed))[other] == ("renamed", None)   # reminded, never removed
+    assert (me / other).exists()
+    (course / f"new_{NB}").rename(course / NB)              # a name the course uses is never retired
+    assert _status(cw.learner(course, me, renamed))[NB] == ("new", None)
+
+
 def test_a_file_that_was_there_before_is_the_learners(course, tmp_path):
     me = tmp_path / "my-course"
     me.mkdir()
