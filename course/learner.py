@@ -171,7 +171,7 @@ def format_learner(files: list) -> str:
         elif f.status == "kept":
             lines.append(f"yours     {f.path}" + (f"  (the course's new version: {f.update})" if f.update else ""))
         elif f.status == "retired":
-            lines.append(f"removed   {f.path}  (the course's untouched copy: this chapter is now {', '.join(f.renamed)})")
+            lines.append(f"removed   {f.path}  (untouched: this chapter is now {', '.join(f.renamed)})")
         elif f.status == "renamed":
             lines.append(f"yours     {f.path}  (kept as it is; this chapter is now {', '.join(f.renamed)})")
         elif f.status == "blocked":
