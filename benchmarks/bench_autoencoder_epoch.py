@@ -1,4 +1,4 @@
-"""Seconds per training epoch of chapter 5's autoencoders, per optimizer (the cost of the notebook's experiments).
+"""Seconds per training epoch of chapter 6's autoencoders, per optimizer (the cost of the notebook's experiments).
 
     python benchmarks/bench_autoencoder_epoch.py [--n 10000] [--epochs 3] [--batch-size 128] [--conv] [--cpu]
 
@@ -12,7 +12,7 @@ import torch
 
 import d2l_utils as d2l
 
-OPTIMIZERS = {   # the rates chapter 5's race chooses
+OPTIMIZERS = {   # the rates chapter 6's race chooses
     "SGD": lambda p: torch.optim.SGD(p, lr=10.0),
     "momentum": lambda p: torch.optim.SGD(p, lr=3.0, momentum=0.9),
     "AdaGrad (d2l)": lambda p: d2l.AdaGrad(p, lr=0.03),

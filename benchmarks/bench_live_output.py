@@ -6,7 +6,7 @@ static (as `make notebooks`, nbval and the grader run it), one run each; prints 
 Each run is a fresh kernel that executes the notebook's cells up to and including the measured one; only the
 measured cell is timed (from when the kernel starts it to its reply, as nbclient records it). The live kernel gets
 what JupyterLab gives its kernels (JPY_SESSION_NAME, no D2L_STATIC_PLOTS), so its progress bars are real widgets
-whose messages the client receives. Default: chapter 5's first `d2l.race(` cell, the longest of the course.
+whose messages the client receives. Default: chapter 6's first `d2l.race(` cell, the longest of the course.
 The kernel's CPU time is printed too: on a machine shared with other work, wall-clock times vary by several per cent
 from one run to the next, CPU time much less.
 """

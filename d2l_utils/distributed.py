@@ -1,5 +1,5 @@
 """Data-parallel training with torch.distributed: a launcher for local worker processes (the same entry point runs
-under torchrun), a worker's rank and device, and the workers chapter 8 runs (training, timing).
+under torchrun), a worker's rank and device, and the workers chapter 10 runs (training, timing).
 
 `launch(fn, nprocs)` starts `nprocs` processes, each `python -m d2l_utils.distributed` with the environment torchrun
 gives its workers (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), so that
@@ -291,10 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# ---------------------------------------------------------------- what the workers of chapter 8 run
+# ---------------------------------------------------------------- what the workers of chapter 10 run
 def _make_optimizer(name: str, net: torch.nn.Module, lr: float, options: dict) -> torch.optim.Optimizer:
     from . import optim as ours
-    if name in ("LARS", "LAMB"):   # the layer-wise methods skip biases, as in chapter 7
+    if name in ("LARS", "LAMB"):   # the layer-wise methods skip biases, as in chapter 9
         return getattr(ours, name)(ours.exclude_bias_and_norm(net, options.pop("weight_decay", 0.0)), lr=lr,
                                    **options)
     if not hasattr(torch.optim, name):
@@ -329,7 +329,7 @@ def fit_autoencoder(data: torch.Tensor | str, batch_size: int, epochs: int = 1, 
                     test_data: torch.Tensor | None = None, hidden=(128,), latent_dim: int = 32, loss: str = "bce",
                     seed: int = 0, warmup_steps: int = 0, micro_batches: int = 1, dtype=torch.float32,
                     report: bool = False, device: torch.device | str | None = None) -> dict:
-    """Train chapter 5's MLP autoencoder with `train_autoencoder`, alone or as one rank of a process group.
+    """Train chapter 6's MLP autoencoder with `train_autoencoder`, alone or as one rank of a process group.
 
     `data` is a tensor of flat images ('mnist' or a torch.save file from the command line). `batch_size` is the
     global batch: under torch.distributed each rank computes the gradient of its shard and DDP

@@ -428,7 +428,7 @@ def add_to_class(Class):
     return wrapper
 
 
-# ---------------------------------------------------------------- chapter 7: per-layer rates, learned rates, AdamW
+# ---------------------------------------------------------------- chapter 9: per-layer rates, learned rates, AdamW
 __all__ += ["lars_trust_ratio", "lamb_trust_ratio", "exclude_bias_and_norm", "LARS", "LAMB", "AdamW", "SGDHD",
             "AdamHD", "warmup_cosine", "one_cycle"]
 

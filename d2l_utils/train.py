@@ -586,7 +586,7 @@ def race(run: Callable, grids: dict, seeds=(0, 1, 2), tune_seeds=(0,), tune_key:
     return Race(dict(grids), grid, chosen, runs, seeds, metric, tune_seeds)
 
 
-# ---------------------------------------------------------------- chapter 7: training with a per-step schedule
+# ---------------------------------------------------------------- chapter 9: training with a per-step schedule
 __all__ += ["train_scheduled", "reconstruction_loss"]
 
 

@@ -1,4 +1,4 @@
-"""Random test problems for comparing optimizers with torch.optim (shared by the chapter 3 and 4 tests).
+"""Random test problems for comparing optimizers with torch.optim (shared by the tests of chapters 3 to 5).
 
 Tolerances: float64 runs must agree to TIGHT (the two sides round differently only in the last bits), float32 runs
 to LOOSE.

@@ -1,4 +1,4 @@
-"""Chapter 7: LARS, LAMB, AdamW, SGD-HD, Adam-HD and the schedules against torch.optim, autograd and each other.
+"""Chapter 9: LARS, LAMB, AdamW, SGD-HD, Adam-HD and the schedules against torch.optim, autograd and each other.
 
 Every comparison with torch.optim runs in float64 on random problems (tests/optim_problems.py) and must agree to
 TIGHT (rtol 1e-10, atol 1e-12); "exactly" means torch.equal.

@@ -1,4 +1,4 @@
-"""Chapter 7's training helpers: train_scheduled (a per-step schedule and callback) and reconstruction_loss."""
+"""Chapter 9's training helpers: train_scheduled (a per-step schedule and callback) and reconstruction_loss."""
 import pytest
 import torch
 from torch.nn import functional as F

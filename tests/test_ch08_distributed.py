@@ -1,4 +1,4 @@
-"""Chapter 8: data-parallel training. Two gloo workers equal one process with the global batch, gradient accumulation
+"""Chapter 10: data-parallel training. Two gloo workers equal one process with the global batch, gradient accumulation
 equals the large batch, train_autoencoder runs under torchrun, and the launcher's errors leave no process behind."""
 import math
 import os
