@@ -342,7 +342,7 @@ def test_notebook_momentum_equals_torch_sgd(nb_defs, float64_default, lr, moment
 @pytest.mark.parametrize("seed", [0, 1])
 def test_notebook_least_squares_helpers_equal_d2l_utils(nb_defs, seed):
     """Section 4.1's with_ones and half_mse are d2l.with_ones and d2l.half_mse (which chapter 5 imports)."""
-    ns = nb_defs(STEM, "with_ones", "half_mse")
+    ns = nb_defs(STEM, "with_ones", "half_mse", preamble="device = torch.device('cpu')")   # the cell loads airfoil
     X, y = regression(seed, n=40, d=4)
     X32, y32 = X.float(), y.float()
     assert torch.equal(ns["with_ones"](X32), d2l.with_ones(X32))
