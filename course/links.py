@@ -39,8 +39,10 @@ SUMMARIES = {
                                "is and is not invariant to, sparse features, the book's AdaGrad on airfoil",
     "03_adagrad_concise": "`torch.optim.Adagrad` checked against the scratch version, where ε goes, an optimizer "
                           "written the PyTorch way, options, exact checkpoints, sparse embeddings, timing one step",
-    "04_rmsprop_adadelta_adam": "why AdaGrad stalls, RMSProp, AdaDelta and Adam from scratch and with `torch.optim`, "
-                                "bias correction, a fair race of six optimizers",
+    "04_momentum_and_rmsprop": "why AdaGrad stalls, RMSProp's leaky average, AdaDelta without a learning rate, "
+                               "momentum, each from scratch and checked against `torch.optim`",
+    "05_adam": "Adam and its bias correction from scratch and with `torch.optim`, a fair race of six optimizers on "
+               "held-out data and untouched seeds, where AdaGrad's memory hurts",
     "05_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, effective rates inside a network, a fair "
                                 "race of five optimizers on test images, warm-up against dead units, BCE against MSE, "
                                 "a PCA baseline",

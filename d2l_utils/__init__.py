@@ -24,7 +24,7 @@ from .optim import (LAMB, LARS, AdamHD, AdamW, SGDHD, exclude_bias_and_norm, lam
                     one_cycle, warmup_cosine)
 from .train import reconstruction_loss, train_scheduled
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
-from .metrics import dead_units, least_squares_loss, roc_auc, roc_curve, threshold_at_fpr
+from .metrics import dead_units, half_mse, least_squares_loss, roc_auc, roc_curve, threshold_at_fpr, with_ones
 from . import distributed
 from .distributed import WorkerError, launch
 from .d2l_ai import abs as abs   # d2l.abs is torch.abs, as in the book; not in __all__: `import *` keeps builtins
@@ -52,7 +52,7 @@ __all__ = [  # the public names, module by module (ruff checks that every import
     "one_cycle", "warmup_cosine",
     "reconstruction_loss", "train_scheduled",
     "VAE", "ConvAutoencoder", "MLPAutoencoder", "mlp",
-    "dead_units", "least_squares_loss", "roc_auc", "roc_curve", "threshold_at_fpr",
+    "dead_units", "half_mse", "least_squares_loss", "roc_auc", "roc_curve", "threshold_at_fpr", "with_ones",
     "distributed", "WorkerError", "launch",
     "arange", "argmax", "astype", "batch_matmul", "concat", "cos", "cosh", "evaluate_loss", "exp",
     "expand_dims", "eye", "float32", "get_data_ch11", "int32", "int64", "linspace", "load_array", "log", "matmul",

@@ -1,11 +1,11 @@
 """Metrics: ROC curve and its area for anomaly scores (vectorised, ties handled), thresholds for a target FPR,
-and the dead ReLU units of an autoencoder's encoder."""
+the dead ReLU units of an autoencoder's encoder, and the loss of a linear model in float64 (least squares)."""
 import math
 
 import numpy as np
 import torch
 
-__all__ = ["roc_curve", "roc_auc", "threshold_at_fpr", "dead_units", "least_squares_loss"]
+__all__ = ["roc_curve", "roc_auc", "threshold_at_fpr", "dead_units", "least_squares_loss", "with_ones", "half_mse"]
 
 
 def _to_numpy(a) -> np.ndarray:
@@ -73,6 +73,16 @@ def dead_units(net: torch.nn.Module, X: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"dead_units needs an encoder that starts with Linear + ReLU, got {layer!r}")
     with torch.no_grad():
         return layer(X.flatten(1)).amax(0) == 0
+
+
+def with_ones(X: torch.Tensor) -> torch.Tensor:
+    """The rows of X in float64 on the CPU, with a column of ones for the bias (chapter 4)."""
+    return torch.cat([X.cpu().double(), torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
+
+
+def half_mse(w: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> float:
+    """The loss (1/2 mean squared error) of the linear model w (bias last) on the rows X, y (chapter 4)."""
+    return (((with_ones(X) @ w - y.cpu().double().reshape(-1, 1)) ** 2) / 2).mean().item()
 
 
 def least_squares_loss(features: torch.Tensor, labels: torch.Tensor) -> float:

@@ -47,3 +47,39 @@ def assert_same(ours, theirs, tol):
     """Every parameter close within `tol` (TIGHT or LOOSE)."""
     for p, q in zip(ours, theirs, strict=True):
         torch.testing.assert_close(p.detach(), q.detach(), **tol)
+
+
+def run_functional(fn, init_states, hyperparams: dict, init, loss, steps: int):
+    """`steps` updates of a functional (book-style) optimizer from `init`; returns the parameters."""
+    params = clones(init)
+    states = init_states(params)
+    for t in range(steps):
+        for p in params:
+            p.grad = None
+        loss(params, t).backward()
+        fn(params, states, hyperparams)
+    return params
+
+
+def regression(seed: int, n: int = 60, d: int = 5):
+    """A random linear regression problem (X, y) in float64 with noise."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    y = X @ torch.randn(d, generator=gen, dtype=torch.float64) + 0.3 * torch.randn(n, generator=gen,
+                                                                                 dtype=torch.float64)
+    return X, y
+
+
+def train_linreg(fn, states, hyperparams, X, y, steps=60):
+    """`steps` minibatch steps (10 rows each, in order) of the book's linear regression with a functional
+    optimizer; returns [w, b]."""
+    import d2l_utils as d2l
+
+    w = torch.full((X.shape[1], 1), 0.01, dtype=X.dtype, requires_grad=True)
+    b = torch.zeros(1, dtype=X.dtype, requires_grad=True)
+    for t in range(steps):
+        i = slice((t * 10) % len(X), (t * 10) % len(X) + 10)
+        w.grad, b.grad = None, None
+        d2l.squared_loss(d2l.linreg(X[i], w, b), y[i]).mean().backward()
+        fn([w, b], states, hyperparams)
+    return [w, b]

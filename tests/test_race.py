@@ -80,7 +80,7 @@ def test_race_progress_bar_only_where_outputs_are_not_stored(capsys, monkeypatch
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     d2l.race(_run_factory([]), {"a": [0.1, 1.0]})
     assert capsys.readouterr() == ("", "")                     # make notebooks, nbval, the grader: nothing stored
-    monkeypatch.setenv("JPY_SESSION_NAME", "notebooks/04_rmsprop_adadelta_adam.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebooks/05_adam.ipynb")
     d2l.race(_run_factory([]), {"a": [0.1, 1.0]})
     assert "a, lr 0.1, seed 2" in capsys.readouterr().err        # a kernel JupyterLab started stays live
 
