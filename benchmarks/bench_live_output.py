@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT / "notebooks" / "05_training_autoencoders.ipynb"
+DEFAULT = ROOT / "notebooks" / "06_training_autoencoders.ipynb"
 
 
 CPU = "import resource\n_cpu = resource.getrusage(resource.RUSAGE_SELF)\n_cpu = _cpu.ru_utime + _cpu.ru_stime"

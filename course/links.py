@@ -2,8 +2,8 @@
 
 A fork changes the one line `REPOSITORY, REF = ...` below, then runs `python -m course links --write`, which
 rewrites the links of README.md, notebooks/index.ipynb and each chapter's header (between `<!-- open-in -->`
-markers), the Colab lines of each chapter's setup cell, and stores every notebook with the metadata JupyterLab
-writes (so that opening one changes nothing). `python -m course links --check` changes nothing and lists the
+markers), the Colab lines of each chapter's setup cell, each chapter's foot (links to its neighbours), and stores
+every notebook with the metadata JupyterLab writes (so that opening one changes nothing). `python -m course links --check` changes nothing and lists the
 files that are out of date (the test suite runs it). The script is idempotent: run it again after any merge.
 """
 from __future__ import annotations
@@ -43,16 +43,16 @@ SUMMARIES = {
                                "momentum, each from scratch and checked against `torch.optim`",
     "05_adam": "Adam and its bias correction from scratch and with `torch.optim`, a fair race of six optimizers on "
                "held-out data and untouched seeds, where AdaGrad's memory hurts",
-    "05_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, effective rates inside a network, a fair "
+    "06_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, effective rates inside a network, a fair "
                                 "race of five optimizers on test images, warm-up against dead units, BCE against MSE, "
                                 "a PCA baseline",
     "06_autoencoder_applications": "anomaly detection (ROC, AUC, thresholds, false alarms and misses shown), AdaGrad "
                                    "and Adam raced on it, denoising and why it hurts clean images, the variational "
                                    "autoencoder",
-    "07_layerwise_and_learned_rates": "per-layer rates (LARS, LAMB) in a fair large-batch race, hypergradient descent, "
+    "09_layerwise_and_learned_rates": "per-layer rates (LARS, LAMB) in a fair large-batch race, hypergradient descent, "
                                       "warm-up + cosine and one-cycle schedules, AdamW against Adam + L2, which "
                                       "optimizer when",
-    "08_data_parallel_training": "two gloo workers with DDP equal one process with the whole batch, gradient "
+    "10_data_parallel_training": "two gloo workers with DDP equal one process with the whole batch, gradient "
                                  "accumulation, the cost of a step and of its all-reduce, the linear scaling rule "
                                  "with warm-up raced on the autoencoder, LARS and LAMB at the largest batch, torchrun",
 }
@@ -126,6 +126,16 @@ def _after_title(text: str, block: str) -> str:
 def _title(nb: dict) -> str:
     first = "".join(nb["cells"][0]["source"]).split("\n", 1)[0]
     return re.sub(r"^#\s*\d+\.\s*", "", first).strip()
+
+
+def footer(titles: list[tuple[str, str]], k: int) -> str:
+    """The foot of chapter k of `titles` [(file name, title)]: links to the previous chapter, the index, the next."""
+    def link(j: int, arrow_left: bool) -> str:
+        name, title = titles[j]
+        return f"[← {name[:2]} {title}]({name})" if arrow_left else f"[{name[:2]} {title} →]({name})"
+    parts = ([link(k - 1, True)] if k > 0 else []) + ["[Index](index.ipynb)"]
+    parts += [link(k + 1, False)] if k + 1 < len(titles) else []
+    return "---\n" + " · ".join(parts)
 
 
 def setup_source(source: str) -> str:
@@ -210,6 +220,7 @@ def rewrite(root: Path = ROOT) -> dict[Path, str]:
     paths = [*chapters(root), root / "notebooks" / "index.ipynb"]
     books = {p: nbformat.reads(p.read_text(encoding="utf-8"), as_version=4) for p in paths if p.exists()}
     version = _language_version([nb for p, nb in books.items() if p.name != "index.ipynb"])
+    titles = [(p.name, _title(nb)) for p, nb in books.items() if p.name != "index.ipynb"]
     for path, nb in books.items():
         rel = f"notebooks/{path.name}"
         first = nb.cells[0]
@@ -220,6 +231,10 @@ def rewrite(root: Path = ROOT) -> dict[Path, str]:
             first.source = _replace_between(first.source, OPEN, CLOSE, badge_line(rel), _after_title)
             setup = next(c for c in nb.cells if c.cell_type == "code")
             setup.source = setup_source(setup.source)
+            last = nb.cells[-1]
+            if last.cell_type != "markdown" or not last.source.startswith("---"):
+                raise ValueError(f"{rel}: the last cell must be the links to the other chapters, starting with ---")
+            last.source = footer(titles, [name for name, _ in titles].index(path.name))
         nb.metadata["kernelspec"] = dict(KERNELSPEC)
         nb.metadata["language_info"] = language_info(version)
         text = nbformat.writes(nb) + "\n"

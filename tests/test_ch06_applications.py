@@ -259,7 +259,7 @@ def test_dead_units_are_the_encoder_units_silent_on_every_input():
 @pytest.mark.parametrize("source", ["d2l_utils", "chapter 5"])
 def test_dead_means_zero_on_every_row_not_small_or_mostly_zero(source, nb_defs):
     """A unit with a tiny positive output, or zero on all rows but one, is alive; only zero everywhere is dead."""
-    dead_units = d2l.dead_units if source == "d2l_utils" else nb_defs("05_training_autoencoders",
+    dead_units = d2l.dead_units if source == "d2l_utils" else nb_defs("06_training_autoencoders",
                                                                       "dead_units")["dead_units"]
     net = d2l.MLPAutoencoder(2, hidden=(4,), latent_dim=2)
     with torch.no_grad():

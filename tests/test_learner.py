@@ -163,6 +163,12 @@ def test_a_renamed_chapter_replaces_an_untouched_copy_and_keeps_an_edited_one(co
     assert _status(cw.learner(course, me, renamed))[NB] == ("new", None)
 
 
+def test_the_renamed_chapters_are_the_courses_old_and_new_names():
+    names = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert not set(cw.RENAMED) & names, "an old name the course still uses would be removed from learners' folders"
+    assert {n for new in cw.RENAMED.values() for n in new} <= names
+
+
 def test_a_file_that_was_there_before_is_the_learners(course, tmp_path):
     me = tmp_path / "my-course"
     me.mkdir()

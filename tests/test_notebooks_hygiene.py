@@ -65,7 +65,10 @@ def test_chapter_template(path):
     assert "import d2l_utils as d2l" in code[0] and "d2l.set_seed(" in code[0], "the setup cell comes first"
     assert any(re.search(r"^## Summary", m, re.M) for m in md)
     assert any(re.search(r"^## Exercises", m, re.M) for m in md)
-    assert "(index.ipynb)" in md[-1], "the last cell links prev / index / next"
+    k = CHAPTERS.index(path)
+    neighbours = [*(CHAPTERS[k - 1:k] if k else []), Path("index.ipynb"), *CHAPTERS[k + 1:k + 2]]
+    assert re.findall(r"\]\(([^)]+)\)", md[-1]) == [p.name for p in neighbours], \
+        "the last cell links prev / index / next (python -m course links --write)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -1,4 +1,4 @@
-"""Deliberately wrong answers to chapter 8's coding exercises (08_data_parallel_training.ipynb).
+"""Deliberately wrong answers to chapter 10's coding exercises (10_data_parallel_training.ipynb).
 
 Keyed by the grade_id of the solution cell; each value replaces that whole cell. The visible tests of the exercise
 must reject every one (tests/test_coursework.py). They are kept here, outside the notebooks, so that no student copy
@@ -6,7 +6,7 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 """
 
 WRONG_ANSWERS = {
-    'ch08-ex1-solution': '''\
+    'ch10-ex1-solution': '''\
 def breaking_batch(scores, tolerance=0.05):
     """The smallest batch whose mean loss exceeds (1 + tolerance) times the smallest batch's."""
     batches = list(scores)                       # in the dict's order, not sorted: the base is not the first
@@ -16,7 +16,7 @@ def breaking_batch(scores, tolerance=0.05):
             return b
     return None
 ''',
-    'ch08-ex2-solution': '''\
+    'ch10-ex2-solution': '''\
 def ring_all_reduce(vectors):
     """Ring all-reduce of W equal-length 1-D tensors: (results, elements each worker sent)."""
     W = len(vectors)
@@ -27,7 +27,7 @@ def ring_all_reduce(vectors):
 
 # Wrong answers that the visible tests accept: only a hidden test rejects them.
 HIDDEN_WRONG_ANSWERS = {
-    'ch08-ex1-solution': ['''\
+    'ch10-ex1-solution': ['''\
 def breaking_batch(scores, tolerance=0.05):
     """The smallest batch whose mean loss exceeds (1 + tolerance) times the smallest batch's."""
     batches = sorted(scores)
@@ -46,7 +46,7 @@ def breaking_batch(scores, tolerance=0.05):
             return b
     return None
 '''],
-    'ch08-ex2-solution': '''\
+    'ch10-ex2-solution': '''\
 def ring_all_reduce(vectors):
     """Ring all-reduce of W equal-length 1-D tensors: (results, elements each worker sent)."""
     W, n = len(vectors), len(vectors[0])

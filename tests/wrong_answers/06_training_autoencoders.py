@@ -1,4 +1,4 @@
-"""Deliberately wrong answers to chapter 5's coding exercises (05_training_autoencoders.ipynb).
+"""Deliberately wrong answers to chapter 6's coding exercises (06_training_autoencoders.ipynb).
 
 Keyed by the grade_id of the solution cell; each value replaces that whole cell. The visible tests of the exercise
 must reject every one (tests/test_coursework.py). They are kept here, outside the notebooks, so that no student copy
@@ -6,7 +6,7 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 """
 
 WRONG_ANSWERS = {
-    'ch05-ex1-solution': """\
+    'ch06-ex1-solution': """\
 mnist = d2l.load_mnist(train=True, n=1000, seed=0, flatten=True)
 
 def dead_after_first_step(make_optimizer, X, seed=0):
@@ -17,7 +17,7 @@ def dead_after_first_step(make_optimizer, X, seed=0):
     optimizer.step()
     return int((~d2l.dead_units(net, X)).sum())   # counts the live units
 """,
-    'ch05-ex2-solution': '''\
+    'ch06-ex2-solution': '''\
 fashion = d2l.load_fashion_mnist(train=True, n=2000, val_size=1000, seed=0, device=device, flatten=True)
 def per_image_bce(net, X):
     with torch.no_grad():
@@ -31,18 +31,18 @@ d2l.train_autoencoder(fashion_net, torch.optim.Adam(fashion_net.parameters(), lr
 errors = per_image_bce(fashion_net, fashion.X_val)
 class_error = torch.stack([errors[fashion.y_val == c].sum() for c in range(10)]).cpu()   # sums, not means
 ''',
-    'ch05-ex3-solution': """\
+    'ch06-ex3-solution': """\
 def first_adagrad_step(g, lr, initial_accumulator_value=0.0, eps=1e-10):
     '''The update torch.optim.Adagrad makes on its first step, for gradient g (a tensor).'''
     s = torch.full_like(g, initial_accumulator_value)   # divides by the old accumulator
     return -lr * g / (s.sqrt() + eps)
 """,
-    'ch05-ex4-solution': """\
+    'ch06-ex4-solution': """\
 def pca_train_mse(X, k):
     s = torch.linalg.svdvals(X)   # forgets to centre the images
     return (s[k:] ** 2).sum().item() / X.numel()
 """,
-    'ch05-ex6-solution': """\
+    'ch06-ex6-solution': """\
 def bce_floor(X):
     '''The smallest mean BCE any reconstruction of X can reach: the mean binary entropy of its pixels.'''
     return -(X * X.log() + (1 - X) * (1 - X).log()).mean()   # 0 * log 0 is NaN here
@@ -51,7 +51,7 @@ def bce_floor(X):
 
 # Wrong answers that the visible tests accept: only a hidden test rejects them.
 HIDDEN_WRONG_ANSWERS = {
-    'ch05-ex1-solution': """\
+    'ch06-ex1-solution': """\
 mnist = d2l.load_mnist(train=True, n=1000, seed=0, flatten=True)
 
 def dead_after_first_step(make_optimizer, X, seed=0):
@@ -62,7 +62,7 @@ def dead_after_first_step(make_optimizer, X, seed=0):
     optimizer.step()
     return int(d2l.dead_units(net, X).sum())
 """,
-    'ch05-ex2-solution': '''\
+    'ch06-ex2-solution': '''\
 fashion = d2l.load_fashion_mnist(train=True, n=2000, val_size=1000, seed=0, device=device, flatten=True)
 def per_image_bce(net, X):
     with torch.no_grad():
@@ -76,18 +76,18 @@ d2l.train_autoencoder(fashion_net, torch.optim.Adam(fashion_net.parameters(), lr
 errors = per_image_bce(fashion_net, fashion.X)   # the training images, not the validation images
 class_error = torch.stack([errors[fashion.y == c].mean() for c in range(10)]).cpu()
 ''',
-    'ch05-ex3-solution': """\
+    'ch06-ex3-solution': """\
 def first_adagrad_step(g, lr, initial_accumulator_value=0.0, eps=1e-10):
     '''The update torch.optim.Adagrad makes on its first step, for gradient g (a tensor).'''
     s = g * g                       # forgets the initial accumulator value
     return -lr * g / (s.sqrt() + eps)
 """,
-    'ch05-ex4-solution': """\
+    'ch06-ex4-solution': """\
 def pca_train_mse(X, k):
     s = torch.linalg.svdvals(X - X.mean(0))
     return (s[k:] ** 2).sum().item() / (len(X) * len(s))   # n * (number of singular values): n d only if n >= d
 """,
-    'ch05-ex6-solution': """\
+    'ch06-ex6-solution': """\
 def bce_floor(X):
     '''The smallest mean BCE any reconstruction of X can reach: the mean binary entropy of its pixels.'''
     X = X.clamp(1e-7, 1 - 1e-7)   # avoids log 0, but a pure black or white pixel no longer costs exactly 0

@@ -7,7 +7,7 @@ from optim_problems import TIGHT, assert_same, make_problem, run_torch
 
 import d2l_utils as d2l
 
-STEM = "07_layerwise_and_learned_rates"
+STEM = "09_layerwise_and_learned_rates"
 
 
 @pytest.fixture(scope="module")

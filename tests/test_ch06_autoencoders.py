@@ -13,7 +13,7 @@ from torch import nn
 import d2l_utils as d2l
 from d2l_utils.train import _bce
 
-STEM = "05_training_autoencoders"
+STEM = "06_training_autoencoders"
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
