@@ -46,9 +46,10 @@ SUMMARIES = {
     "06_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, effective rates inside a network, a fair "
                                 "race of five optimizers on test images, warm-up against dead units, BCE against MSE, "
                                 "a PCA baseline",
-    "06_autoencoder_applications": "anomaly detection (ROC, AUC, thresholds, false alarms and misses shown), AdaGrad "
-                                   "and Adam raced on it, denoising and why it hurts clean images, the variational "
-                                   "autoencoder",
+    "07_anomaly_detection": "reconstruction error as an anomaly score, the ROC curve and its AUC, a threshold for a "
+                            "target false-positive rate, AdaGrad and Adam raced on it, false alarms and misses shown",
+    "08_denoising_and_vaes": "denoising autoencoders judged by a digit reader, why a denoiser should see clean images, "
+                             "the variational autoencoder: reparameterization, the ELBO, sampling, its latent space",
     "09_layerwise_and_learned_rates": "per-layer rates (LARS, LAMB) in a fair large-batch race, hypergradient descent, "
                                       "warm-up + cosine and one-cycle schedules, AdamW against Adam + L2, which "
                                       "optimizer when",

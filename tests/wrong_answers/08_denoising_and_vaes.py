@@ -1,4 +1,4 @@
-"""Deliberately wrong answers to chapter 6's coding exercises (06_autoencoder_applications.ipynb).
+"""Deliberately wrong answers to chapter 8's coding exercises (08_denoising_and_vaes.ipynb).
 
 Keyed by the grade_id of the solution cell; each value replaces that whole cell. The visible tests of the exercise
 must reject every one (tests/test_coursework.py). They are kept here, outside the notebooks, so that no student copy
@@ -6,31 +6,18 @@ must reject every one (tests/test_coursework.py). They are kept here, outside th
 """
 
 WRONG_ANSWERS = {
-    'ch06-ex1-solution': """\
-def kl_normal(mu, logvar, prior_mu, prior_logvar):
-    '''KL(N(mu, exp(logvar)) || N(prior_mu, exp(prior_logvar))), summed over the last axis'''
-    # a plausible mistake: the lesson's formula with mu - prior_mu for mu; the prior's variance is forgotten
-    return -0.5 * torch.sum(1 + logvar - (mu - prior_mu) ** 2 - logvar.exp(), dim=-1)""",
-    'ch06-ex2-solution': """\
-def auc_from_ranks(scores, labels):
-    '''The AUC as the Mann-Whitney statistic, with average ranks for tied scores.'''
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(labels).astype(bool)
-    ranks = np.argsort(np.argsort(s)) + 1.0       # a plausible mistake: ties get distinct ranks
-    n1, n0 = y.sum(), (~y).sum()
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))""",
-    'ch06-ex3-solution': """\
+    'ch08-ex1-solution': """\
 def salt_and_pepper(x, p, generator=None):
     '''x with a fraction p of its entries set to 0 or 1 at random (half each).'''
     # a plausible mistake: pepper only (every hit pixel becomes 0), as in masking noise
     hit = torch.rand(x.shape, generator=generator) < p
     return x.masked_fill(hit.to(x.device), 0.0)""",
-    'ch06-ex3b-solution': """\
+    'ch08-ex1b-solution': """\
 data = d2l.load_mnist(train=True, n=3000, seed=0, device=device, flatten=True).X
 held_out = d2l.load_mnist(train=False, n=2000, seed=0, device=device, flatten=True).X
 noisy = {'clean': held_out,
          'salt and pepper': salt_and_pepper(held_out, 0.2, torch.Generator().manual_seed(2))}
-ex3 = {}
+ex1 = {}
 # a plausible mistake: the corruptions are defined but never passed to the trainer (no corrupt=...),
 # so all three models are the same plain autoencoder
 corruptions = {'plain': None, 'masking': lambda x: x * (torch.rand_like(x) >= 0.5),
@@ -41,13 +28,18 @@ for name, corrupt in corruptions.items():
     d2l.train_autoencoder(ae, torch.optim.Adam(ae.parameters(), lr=0.01), data, epochs=6,
                           batch_size=128, loss='bce', seed=0, progress=False)
     with torch.no_grad():
-        ex3[name] = {k: ((ae.eval()(X) - held_out) ** 2).mean().item() for k, X in noisy.items()}""",
-    'ch06-ex5-solution': """\
+        ex1[name] = {k: ((ae.eval()(X) - held_out) ** 2).mean().item() for k, X in noisy.items()}""",
+    'ch08-ex2-solution': """\
+def kl_normal(mu, logvar, prior_mu, prior_logvar):
+    '''KL(N(mu, exp(logvar)) || N(prior_mu, exp(prior_logvar))), summed over the last axis'''
+    # a plausible mistake: the lesson's formula with mu - prior_mu for mu; the prior's variance is forgotten
+    return -0.5 * torch.sum(1 + logvar - (mu - prior_mu) ** 2 - logvar.exp(), dim=-1)""",
+    'ch08-ex3-solution': """\
 def kl_per_dimension(mu, logvar):
     '''The KL of each latent dimension to N(0, 1), averaged over the rows: shape (k,).'''
     # a plausible mistake: summed over the rows instead of averaged, so the sum is n times the KL per image
     return (-0.5 * (1 + logvar - mu ** 2 - logvar.exp())).sum(0)""",
-    'ch06-ex6-solution': """\
+    'ch08-ex4-solution': """\
 vae16 = {}
 data6 = d2l.load_mnist(train=True, n=5000, val_size=1000, seed=0, device=device, flatten=True)
 # a plausible mistake: beta weighs the reconstruction term instead of the KL term
@@ -71,39 +63,18 @@ for beta in (1.0, 4.0):
 
 # Wrong answers that the visible tests accept: only a hidden test rejects them.
 HIDDEN_WRONG_ANSWERS = {
-    'ch06-ex1-solution': """\
-def kl_normal(mu, logvar, prior_mu, prior_logvar):
-    '''KL(N(mu, exp(logvar)) || N(prior_mu, exp(prior_logvar))), summed over the last axis'''
-    var_ratio = torch.exp(logvar - prior_logvar)
-    mean_term = (mu - prior_mu) ** 2   # a plausible mistake: not divided by the prior's variance
-    return 0.5 * torch.sum(var_ratio + mean_term - 1 - (logvar - prior_logvar), dim=-1)""",
-    'ch06-ex2-solution': """\
-def auc_from_ranks(scores, labels):
-    '''The AUC as the Mann-Whitney statistic, with average ranks for tied scores.'''
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(labels).astype(bool)
-    order = np.argsort(s, kind='stable')
-    ranks = np.empty(len(s))
-    ranks[order] = np.arange(1, len(s) + 1)
-    # a plausible mistake: each pair of equal neighbours shares its average rank, right for a tie of two scores
-    # but not for three or more (the average drifts along the run)
-    for i, j in zip(order[:-1], order[1:]):
-        if s[i] == s[j]:
-            ranks[i] = ranks[j] = (ranks[i] + ranks[j]) / 2
-    n1, n0 = y.sum(), (~y).sum()
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))""",
-    'ch06-ex3-solution': """\
+    'ch08-ex1-solution': """\
 def salt_and_pepper(x, p, generator=None):
     '''x with a fraction p of its entries set to 0 or 1 at random (half each).'''
     hit = torch.rand(x.shape, generator=generator) < p
     salt = torch.rand(x.shape, generator=generator) < p   # a plausible mistake: p again, not one half, for salt
     return torch.where(hit.to(x.device), salt.to(device=x.device, dtype=x.dtype), x)""",
-    'ch06-ex3b-solution': """\
+    'ch08-ex1b-solution': """\
 data = d2l.load_mnist(train=True, n=3000, seed=0, device=device, flatten=True).X
 held_out = d2l.load_mnist(train=False, n=2000, seed=0, device=device, flatten=True).X
 noisy = {'clean': held_out,
          'salt and pepper': salt_and_pepper(held_out, 0.2, torch.Generator().manual_seed(2))}
-ex3 = {}
+ex1 = {}
 # a plausible mistake: a copied line left unchanged, so the 'masking' model is trained on salt-and-pepper noise
 corruptions = {'plain': None, 'masking': lambda x: salt_and_pepper(x, 0.2),
                'salt and pepper': lambda x: salt_and_pepper(x, 0.2)}
@@ -113,14 +84,20 @@ for name, corrupt in corruptions.items():
     d2l.train_autoencoder(ae, torch.optim.Adam(ae.parameters(), lr=0.01), data, epochs=6,
                           batch_size=128, loss='bce', corrupt=corrupt, seed=0, progress=False)
     with torch.no_grad():
-        ex3[name] = {k: ((ae.eval()(X) - held_out) ** 2).mean().item() for k, X in noisy.items()}""",
-    'ch06-ex5-solution': """\
+        ex1[name] = {k: ((ae.eval()(X) - held_out) ** 2).mean().item() for k, X in noisy.items()}""",
+    'ch08-ex2-solution': """\
+def kl_normal(mu, logvar, prior_mu, prior_logvar):
+    '''KL(N(mu, exp(logvar)) || N(prior_mu, exp(prior_logvar))), summed over the last axis'''
+    var_ratio = torch.exp(logvar - prior_logvar)
+    mean_term = (mu - prior_mu) ** 2   # a plausible mistake: not divided by the prior's variance
+    return 0.5 * torch.sum(var_ratio + mean_term - 1 - (logvar - prior_logvar), dim=-1)""",
+    'ch08-ex3-solution': """\
 def kl_per_dimension(mu, logvar):
     '''The KL of each latent dimension to N(0, 1), averaged over the rows: shape (k,).'''
     var = logvar.exp()
     # a plausible mistake: log(exp(logvar)) for logvar, infinite once exp underflows (logvar < -104 in float32)
     return (0.5 * (var + mu ** 2 - 1 - var.log())).mean(0)""",
-    'ch06-ex6-solution': """\
+    'ch08-ex4-solution': """\
 vae16 = {}
 data6 = d2l.load_mnist(train=True, n=5000, val_size=1000, seed=0, device=device, flatten=True)
 def beta_elbo(beta):
