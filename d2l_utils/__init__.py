@@ -20,8 +20,8 @@ from .train import (Accumulator, NonFiniteLossError, Race, Timer, check_finite, 
                     param_gap, race, squared_loss, train_2d, train_autoencoder, train_ch7, train_pytorch_ch7)
 from .train import sgd_linreg_runs, train_ch7_timed
 from .optim import add_to_class, supports_fused
-from .optim import (LAMB, LARS, AdamHD, AdamW, SGDHD, exclude_bias_and_norm, lamb_trust_ratio, lars_trust_ratio,
-                    one_cycle, warmup_cosine)
+from .optim import (LAMB, LARS, AdamHD, AdamW, GlobalLARS, SGDHD, exclude_bias_and_norm, lamb_trust_ratio,
+                    lars_trust_ratio, one_cycle, warmup_cosine)
 from .train import reconstruction_loss, train_scheduled
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
 from .metrics import dead_units, half_mse, least_squares_loss, roc_auc, roc_curve, threshold_at_fpr, with_ones
@@ -48,8 +48,8 @@ __all__ = [  # the public names, module by module (ruff checks that every import
     "param_gap", "race", "squared_loss", "train_2d", "train_autoencoder", "train_ch7", "train_pytorch_ch7",
     "sgd_linreg_runs", "train_ch7_timed",
     "add_to_class", "supports_fused", "linear_warmup",
-    "LAMB", "LARS", "AdamHD", "AdamW", "SGDHD", "exclude_bias_and_norm", "lamb_trust_ratio", "lars_trust_ratio",
-    "one_cycle", "warmup_cosine",
+    "LAMB", "LARS", "AdamHD", "AdamW", "GlobalLARS", "SGDHD", "exclude_bias_and_norm", "lamb_trust_ratio",
+    "lars_trust_ratio", "one_cycle", "warmup_cosine",
     "reconstruction_loss", "train_scheduled",
     "VAE", "ConvAutoencoder", "MLPAutoencoder", "mlp",
     "dead_units", "half_mse", "least_squares_loss", "roc_auc", "roc_curve", "threshold_at_fpr", "with_ones",

@@ -429,8 +429,8 @@ def add_to_class(Class):
 
 
 # ---------------------------------------------------------------- chapter 9: per-layer rates, learned rates, AdamW
-__all__ += ["lars_trust_ratio", "lamb_trust_ratio", "exclude_bias_and_norm", "LARS", "LAMB", "AdamW", "SGDHD",
-            "AdamHD", "warmup_cosine", "one_cycle"]
+__all__ += ["lars_trust_ratio", "lamb_trust_ratio", "exclude_bias_and_norm", "LARS", "GlobalLARS", "LAMB", "AdamW",
+            "SGDHD", "AdamHD", "warmup_cosine", "one_cycle"]
 
 
 def lars_trust_ratio(w: torch.Tensor, g: torch.Tensor, trust_coefficient: float = 1e-3, weight_decay: float = 0.0,
@@ -495,6 +495,35 @@ class LARS(_Scratch):
             d.mul_(ratio)
         buf = state["momentum_buffer"].mul_(group["momentum"]).add_(d)
         p.add_(buf, alpha=-group["lr"])
+
+
+class GlobalLARS(LARS):
+    """LARS with one trust ratio per param group instead of one per tensor: the ablation of the per-layer part.
+
+    The ratio is `lars_trust_ratio` of all the group's tensors (with gradients) joined into one vector, shared by
+    every tensor of the group; everything else is LARS's. A group with `layer_adaptation=False` (biases and
+    normalization, see `exclude_bias_and_norm`) uses ratio 1 and its own weight decay, exactly as in LARS, so the
+    two differ only in per-tensor against joint norms. With a single adapted tensor it takes LARS's steps.
+    """
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Perform one update; `closure` re-evaluates the model and returns the loss."""
+        self._joint = {}
+        for i, group in enumerate(self.param_groups):
+            params = [p for p in group["params"] if p.grad is not None]
+            if group["layer_adaptation"] and params:
+                w = torch.cat([p.detach().flatten() for p in params])
+                g = torch.cat([p.grad.flatten() for p in params])
+                self._joint[i] = lars_trust_ratio(w, g, group["trust_coefficient"], group["weight_decay"],
+                                                  group["eps"])
+        return super().step(closure)
+
+    def trust_ratio(self, p: torch.Tensor, g: torch.Tensor, group: dict) -> torch.Tensor:
+        """The group's joint factor this step (1 in a group without layer adaptation)."""
+        if not group["layer_adaptation"]:
+            return torch.ones((), dtype=p.dtype, device=p.device)
+        return self._joint[next(i for i, grp in enumerate(self.param_groups) if grp is group)]
 
 
 class LAMB(_Scratch):

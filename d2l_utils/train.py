@@ -600,11 +600,14 @@ def reconstruction_loss(net: nn.Module, data: torch.Tensor, loss: str = "bce", b
 
 def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torch.Tensor, epochs: int,
                     batch_size: int, scheduler=None, loss="bce", seed: int = 0,
-                    on_step: Callable | None = None, progress: bool = True) -> list[float]:
+                    on_step: Callable | None = None, progress: bool = True,
+                    max_loss: float = math.inf) -> list[float]:
     """Train an autoencoder on `data`; `scheduler.step()` and then `on_step(step)` after every update.
 
-    Returns the training loss of every step (one host copy per epoch); stops with advice on a non-finite loss.
-    `progress` shows a bar over the epochs while it runs, except where outputs are stored or compared.
+    Returns the training loss of every step (one host copy per epoch); stops with advice on a non-finite loss, or
+    on an epoch whose last loss is above `max_loss` (a diverged run whose loss saturates, as BCE's does, instead
+    of overflowing). `progress` shows a bar over the epochs while it runs, except where outputs are stored or
+    compared.
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
         raise ValueError(f"Invalid epochs: {epochs!r} (must be a positive int)")
@@ -625,7 +628,11 @@ def train_scheduled(net: nn.Module, optimizer: torch.optim.Optimizer, data: torc
                 on_step(step)
             epoch_losses.append(out.detach())
         losses += torch.stack(epoch_losses).tolist()
-        check_finite(losses[-1], f"in epoch {epoch + 1}", f" than lr={optimizer.param_groups[0].get('lr')}")
+        hint = f" than lr={optimizer.param_groups[0].get('lr')}"
+        check_finite(losses[-1], f"in epoch {epoch + 1}", hint)
+        if losses[-1] > max_loss:
+            raise NonFiniteLossError(f"The loss reached {losses[-1]:.4g} in epoch {epoch + 1}, above max_loss="
+                                     f"{max_loss:g}: training diverged. Try a smaller learning rate{hint}.")
         bar.set_postfix(train=f"{losses[-1]:.4f}", refresh=False)
         bar.update(1)
     bar.close()

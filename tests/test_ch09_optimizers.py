@@ -122,6 +122,46 @@ def test_excluded_biases_and_norms_follow_the_base_method(which):
     assert [r == 1.0 for r in ratios] == [p.dim() <= 1 for p in net.parameters()]
 
 
+def test_global_lars_shares_one_ratio_and_treats_biases_as_lars():
+    """GlobalLARS: one joint ratio for the adapted tensors, ratio 1 and SGD's step for the excluded ones."""
+    wd = 0.05
+    net, loss = _net_and_loss()
+    opt = d2l.GlobalLARS(d2l.exclude_bias_and_norm(net, wd), lr=0.1, trust_coefficient=0.02)
+    opt.zero_grad()
+    loss().backward()
+    adapted = [p for p in net.parameters() if p.dim() > 1]
+    joint = d2l.lars_trust_ratio(torch.cat([p.detach().flatten() for p in adapted]),
+                                 torch.cat([p.grad.flatten() for p in adapted]), 0.02, wd)
+    per_tensor = [d2l.lars_trust_ratio(p.detach(), p.grad, 0.02, wd).item() for p in adapted]
+    assert max(per_tensor) > 1.1 * min(per_tensor)              # so one shared ratio is a real change
+    opt.step()
+    for p in net.parameters():
+        want = joint.item() if p.dim() > 1 else 1.0
+        assert opt.state[p]["trust_ratio"].item() == pytest.approx(want, rel=1e-12)
+    # the excluded tensors follow momentum SGD without decay, as in LARS (same replay as the test above)
+    net, loss = _net_and_loss()
+    got = _train(net, loss, d2l.GlobalLARS(d2l.exclude_bias_and_norm(net, wd), lr=0.1, trust_coefficient=0.02))
+    net2, loss2 = _net_and_loss()
+    twin = d2l.GlobalLARS([p for p in net2.parameters() if p.dim() > 1], lr=0.1, weight_decay=wd,
+                          trust_coefficient=0.02)
+    other = torch.optim.SGD([p for p in net2.parameters() if p.dim() <= 1], lr=0.1, momentum=0.9)
+    for _ in range(25):
+        twin.zero_grad(), other.zero_grad()
+        loss2().backward()
+        twin.step(), other.step()
+    for n, p in net2.named_parameters():
+        torch.testing.assert_close(got[n], p.detach(), **TIGHT)
+
+
+def test_global_lars_with_one_adapted_tensor_is_lars():
+    init, loss = make_problem(6)
+    kwargs = dict(lr=0.3, momentum=0.9, weight_decay=0.01, trust_coefficient=0.01)
+    one = lambda params: [{"params": [params[0]]},  # noqa: E731
+                          {"params": params[1:], "layer_adaptation": False, "weight_decay": 0.0}]
+    assert_same(run_torch(d2l.GlobalLARS, kwargs, init, loss, 40, one),
+                run_torch(d2l.LARS, kwargs, init, loss, 40, one), TIGHT)
+
+
 def test_trust_ratios():
     w, g = torch.tensor([3.0, 4.0], dtype=torch.float64), torch.tensor([0.0, 0.5], dtype=torch.float64)
     assert d2l.lars_trust_ratio(w, g, 0.01, 0.0, 0.0).item() == pytest.approx(0.01 * 5 / 0.5)

@@ -52,6 +52,14 @@ def test_train_scheduled_stops_on_a_non_finite_loss_and_checks_epochs():
         d2l.train_scheduled(net, torch.optim.SGD(net.parameters(), lr=0.1), X, 0, 8)
 
 
+def test_train_scheduled_stops_a_run_whose_loss_passes_max_loss():
+    net, X = _net_and_data()
+    with pytest.raises(d2l.NonFiniteLossError, match="above max_loss=5: training diverged"):
+        d2l.train_scheduled(net, torch.optim.SGD(net.parameters(), lr=1e4), X, 3, 8, max_loss=5.0)
+    net, X = _net_and_data()
+    assert len(d2l.train_scheduled(net, torch.optim.SGD(net.parameters(), lr=0.1), X, 3, 8, max_loss=5.0)) == 15
+
+
 def test_train_scheduled_shows_a_bar_only_where_outputs_are_not_stored(capsys, monkeypatch):
     def train(**kwargs):
         net = d2l.MLPAutoencoder(16, hidden=(8,), latent_dim=2)
