@@ -164,18 +164,3 @@ def test_notebook_roc_equals_d2l(nb_defs, seed, n, levels):
         np.testing.assert_array_equal(a, b)
     assert ns["roc_auc"](s, y) == d2l.roc_auc(s, y)
     assert abs(ns["roc_auc"](s, y) - pairwise_auc(s, y)) < 1e-12
-
-
-# ---------------------------------------------------------------- the stored notebook
-def test_stored_figures_fit_the_output_area():
-    """No stored figure wider than about 900 px: JupyterLab's output area on a 1366 px screen, sidebar open."""
-    import base64
-    import json
-    import struct
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "notebooks" / f"{STEM}.ipynb"
-    widths = [struct.unpack(">II", base64.b64decode("".join(o["data"]["image/png"]))[16:24])[0]
-              for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
-              for o in c["outputs"] if "image/png" in o.get("data", {})]
-    assert widths and max(widths) <= 900, widths

@@ -140,18 +140,3 @@ def test_notebook_elbo_terms_equal_d2l(nb_defs, training):
     theirs = d2l.VAE.elbo_terms(net, x, x)
     for k in ("loss", "recon", "kl"):
         torch.testing.assert_close(ours[k], theirs[k], rtol=1e-10, atol=1e-10)
-
-
-# ---------------------------------------------------------------- the stored notebook
-def test_stored_figures_fit_the_output_area():
-    """No stored figure wider than about 900 px: JupyterLab's output area on a 1366 px screen, sidebar open."""
-    import base64
-    import json
-    import struct
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "notebooks" / f"{STEM}.ipynb"
-    widths = [struct.unpack(">II", base64.b64decode("".join(o["data"]["image/png"]))[16:24])[0]
-              for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
-              for o in c["outputs"] if "image/png" in o.get("data", {})]
-    assert widths and max(widths) <= 900, widths
