@@ -44,7 +44,7 @@ SUMMARIES = {
     "05_adam": "Adam and its bias correction from scratch and with `torch.optim`, a fair race of six optimizers on "
                "held-out data and untouched seeds, where AdaGrad's memory hurts",
     "06_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, effective rates inside a network, a fair "
-                                "race of five optimizers on test images, warm-up against dead units, BCE against MSE, "
+                                "race of five optimizers and two controls on test images, warm-up against dead units, "
                                 "a PCA baseline",
     "07_anomaly_detection": "reconstruction error as an anomaly score, the ROC curve and its AUC, a threshold for a "
                             "target false-positive rate, AdaGrad and Adam raced on it, false alarms and misses shown",
