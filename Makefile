@@ -68,8 +68,11 @@ feedback: $(STAMP)
 	  $(or $(sort $(wildcard $(LEARNER_DIR)/[0-9][0-9]_*.ipynb)),$(error no chapter in $(LEARNER_DIR)/ yet: run make learn first))
 
 # pytest's exit status 5 (no test collected) fails too: the collection always has tests, so none is a broken checkout.
+# The tests run on up to four cores (PARALLEL=-n0 for one process), a file per worker: a notebook's cells share one
+# kernel, and most notebooks compute on one thread.
+PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 test: $(TEST_STAMP) lint
-	@$(STATIC) $(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) \
+	@$(STATIC) $(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) $(PARALLEL) \
 	  --durations=10; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no test in tests/ and notebooks/" >&2; fi; \
 	  exit $$status

@@ -69,7 +69,7 @@ def test_requirements_are_the_design_cards_and_admit_the_tested_torch():
 
 def test_test_tools_are_an_extra_not_the_learners_environment():
     names = {r.name for r in _test_extra()}
-    assert names == {"nbgrader", "ruff"}
+    assert names == {"nbgrader", "ruff", "pytest-xdist"}
     assert not names & {r.name for r in _requirements()}  # nbgrader pins jupyterlab<5 and notebook<8: not for lab
 
 
