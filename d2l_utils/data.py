@@ -1,4 +1,5 @@
 """Data: the download registry and cache, the airfoil data (chapter 7 of d2l), MNIST loaders, minibatches."""
+import contextlib
 import hashlib
 import http.client
 import os
@@ -134,6 +135,31 @@ def _is_int(v) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
+@contextlib.contextmanager
+def _cache_lock(folder: Path):
+    """Hold an exclusive lock on `folder` while a dataset there is downloaded or unpacked, so that processes loading it
+    at the same time (notebooks run in parallel, test workers) wait instead of reading half-written files. Where the
+    lock cannot be taken (a read-only shared cache, a system without fcntl) it does nothing."""
+    try:
+        import fcntl  # POSIX only
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".lock", "a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            locked = True
+        except OSError:   # a file system without locks
+            locked = False
+        try:
+            yield
+        finally:
+            if locked:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _load_torchvision(cls_name: str, train: bool, n: int | None, val_size: int, seed: int, device,
                       flatten: bool, root) -> ImageData:
     import torchvision  # lazy: only the image chapters need it
@@ -152,7 +178,8 @@ def _load_torchvision(cls_name: str, train: bool, n: int | None, val_size: int, 
         raise DataError(f"The data root {root} is not a folder. Pass a folder (or set D2L_DATA_DIR) that holds "
                         f"{cls_name}/raw/.")
     try:
-        ds = cls(root=str(root), train=train, download=True)
+        with _cache_lock(root / cls_name):   # torchvision unpacks the archives in place, not atomically
+            ds = cls(root=str(root), train=train, download=True)
     except (RuntimeError, OSError, urllib.error.URLError) as e:
         files = "\n".join(f"  {m}{fname}  ->  {raw / fname}" for m in cls.mirrors[:1] for fname, _ in cls.resources)
         raise DataError(f"{cls_name} is not in the cache at {raw} and could not be downloaded ({e}). If you are "

@@ -145,3 +145,59 @@ def test_get_data_ch7_rejects_a_corrupt_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("D2L_DATA_DIR", str(tmp_path))
     with pytest.raises(d2l.DataError, match="6 tab-separated"):
         d2l.get_data_ch7()
+
+
+# ---------------------------------------------------------------- the cache under parallel use
+def test_cache_lock_makes_a_second_loader_wait(tmp_path):
+    """While one loader holds the dataset's lock (unpacking), another waits for it instead of reading."""
+    order = []
+
+    def second():
+        with d2l_data._cache_lock(tmp_path / "MNIST"):
+            order.append("second enters")
+
+    with d2l_data._cache_lock(tmp_path / "MNIST"):
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(timeout=0.5)                      # it cannot get in while the lock is held
+        order.append("first leaves")
+    t.join()
+    assert order == ["first leaves", "second enters"]
+
+
+def test_cache_lock_does_nothing_where_it_cannot_lock(tmp_path):
+    """A cache folder that cannot be created or written (a read-only shared cache) still loads."""
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    with d2l_data._cache_lock(blocker / "MNIST"):   # mkdir fails under a file: no lock, no error
+        pass
+
+
+def _load_in_subprocess(root: str, queue) -> None:
+    d = d2l.load_mnist(train=False, n=50, seed=3, root=root)
+    queue.put((d.X.sum().item(), d.y.tolist()))
+
+
+def test_two_processes_unpacking_the_same_archives_both_load_the_data(tmp_path):
+    """A cache with only the downloaded archives, loaded by two processes at once (notebooks under pytest-xdist):
+    both read the complete test split."""
+    import multiprocessing as mp
+    import shutil
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for f in (d2l.data_dir() / "MNIST" / "raw").glob("*.gz"):
+        shutil.copy(f, raw / f.name)
+    if not any(raw.iterdir()):
+        pytest.skip("the MNIST archives are not in the cache")
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_load_in_subprocess, args=(str(tmp_path), queue)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join()
+    assert all(p.exitcode == 0 for p in procs)
+    assert results[0] == results[1] == (d2l.load_mnist(train=False, n=50, seed=3).X.sum().item(),
+                                        d2l.load_mnist(train=False, n=50, seed=3).y.tolist())
