@@ -15,7 +15,7 @@ def clipped_lamb_trust_ratio(w, u, max_norm=10.0):
     'ch09-ex2-solution': '''\
 def normalized_hypergradient_lr(lr, g, g_prev, beta):
     \'\'\'The next learning rate of the multiplicative rule lr * (1 + beta * cos(g, g_prev)).\'\'\'
-    return lr + beta * torch.dot(g.flatten(), g_prev.flatten()).item()   # the additive rule of section 7.5
+    return lr + beta * torch.dot(g.flatten(), g_prev.flatten()).item()   # the additive rule of section 9.5
 ''',
     'ch09-ex3-solution': '''\
 def steps_to_halve(lr, weight_decay):
