@@ -4,7 +4,8 @@ A fork changes the one line `REPOSITORY, REF = ...` below, then runs `python -m 
 rewrites the links of README.md, notebooks/index.ipynb and each chapter's header (between `<!-- open-in -->`
 markers), the Colab lines of each chapter's setup cell, each chapter's foot (links to its neighbours), and stores
 every notebook with the metadata JupyterLab writes (so that opening one changes nothing).
-`python -m course links --check` changes nothing and lists the files that are out of date (the test suite runs it). The script is idempotent: run it again after any merge.
+`python -m course links --check` changes nothing and lists the files that are out of date (the test suite runs it).
+The script is idempotent: run it again after any merge.
 """
 from __future__ import annotations
 
