@@ -83,3 +83,41 @@ def train_linreg(fn, states, hyperparams, X, y, steps=60):
         d2l.squared_loss(d2l.linreg(X[i], w, b), y[i]).mean().backward()
         fn([w, b], states, hyperparams)
     return [w, b]
+
+
+def assert_resumes_exactly(opt_cls, kwargs: dict, steps: int = 40):
+    """A run checkpointed at half-way and resumed in fresh objects (closure steps) equals the straight run."""
+    init, loss = make_problem(14)
+    straight = run_torch(opt_cls, kwargs, init, loss, steps)
+    params = clones(init)
+    opt = opt_cls(params, **kwargs)
+    for t in range(steps):
+        if t == steps // 2:  # resume from a checkpoint in fresh objects
+            saved = ([p.detach().clone() for p in params], opt.state_dict())
+            params = [p.clone().requires_grad_() for p in saved[0]]
+            opt = opt_cls(params, **kwargs)
+            opt.load_state_dict(saved[1])
+
+        def closure(opt=opt, params=params, t=t):
+            opt.zero_grad()
+            value = loss(params, t)
+            value.backward()
+            return value
+        assert torch.is_tensor(opt.step(closure))
+    assert_same(params, straight, TIGHT)
+
+
+def assert_skips_params_without_grad_and_rejects_sparse(opt_cls):
+    """A parameter without a gradient is left alone; a sparse gradient is refused with a message naming it."""
+    import pytest
+
+    a, b = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    opt = opt_cls([a, b], lr=0.1)
+    a.grad, b.grad = torch.ones(2), None
+    opt.step()
+    assert torch.equal(b.detach(), torch.ones(2)) and not torch.equal(a.detach(), torch.ones(2))
+    emb = torch.nn.Embedding(5, 2, sparse=True)
+    opt = opt_cls(emb.parameters(), lr=0.1)
+    emb(torch.tensor([1, 2])).sum().backward()
+    with pytest.raises(RuntimeError, match="sparse"):
+        opt.step()

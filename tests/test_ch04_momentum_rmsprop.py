@@ -12,8 +12,9 @@ import torch
 from optim_problems import (
     LOOSE,
     TIGHT,
+    assert_resumes_exactly,
     assert_same,
-    clones,
+    assert_skips_params_without_grad_and_rejects_sparse,
     make_problem,
     regression,
     run_functional,
@@ -141,38 +142,11 @@ def test_rmsprop_class_float32_and_param_groups():
 
 
 def test_rmsprop_class_state_dict_round_trip_and_closure():
-    kwargs = dict(lr=0.01, momentum=0.9, centered=True)
-    init, loss = make_problem(14)
-    straight = run_torch(d2l.RMSProp, kwargs, init, loss, 40)
-    params = clones(init)
-    opt = d2l.RMSProp(params, **kwargs)
-    for t in range(40):
-        if t == 20:  # resume from a checkpoint in fresh objects
-            saved = ([p.detach().clone() for p in params], opt.state_dict())
-            params = [p.clone().requires_grad_() for p in saved[0]]
-            opt = d2l.RMSProp(params, **kwargs)
-            opt.load_state_dict(saved[1])
-
-        def closure(opt=opt, params=params, t=t):
-            opt.zero_grad()
-            value = loss(params, t)
-            value.backward()
-            return value
-        assert torch.is_tensor(opt.step(closure))
-    assert_same(params, straight, TIGHT)
+    assert_resumes_exactly(d2l.RMSProp, dict(lr=0.01, momentum=0.9, centered=True))
 
 
 def test_rmsprop_class_skips_params_without_grad_and_rejects_sparse():
-    a, b = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
-    opt = d2l.RMSProp([a, b], lr=0.1)
-    a.grad, b.grad = torch.ones(2), None
-    opt.step()
-    assert torch.equal(b.detach(), torch.ones(2)) and not torch.equal(a.detach(), torch.ones(2))
-    emb = torch.nn.Embedding(5, 2, sparse=True)
-    opt = d2l.RMSProp(emb.parameters(), lr=0.1)
-    emb(torch.tensor([1, 2])).sum().backward()
-    with pytest.raises(RuntimeError, match="sparse"):
-        opt.step()
+    assert_skips_params_without_grad_and_rejects_sparse(d2l.RMSProp)
 
 
 # ---------------------------------------------------------------- validation
