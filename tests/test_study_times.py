@@ -95,3 +95,12 @@ def test_the_table_and_the_index_show_the_going_further_section_and_the_numbered
     nb.cells = [c for c in nb.cells if "Going further" not in c.source and not c.source.startswith("z = 2")]
     assert links.study_time_cell(cw.study_time(nb)) == "about 30 min (15 min lesson, 2 exercises)"
 
+
+
+LESSON_LIMIT_MIN = 75   # the course's limit for one lesson; longer chapters move material to "Going further" or split
+
+
+@pytest.mark.parametrize("path", links.chapters(ROOT), ids=lambda p: p.name)
+def test_every_lesson_fits_in_the_course_limit(path):
+    minutes = st.study_time(st.read_notebook(path)).lesson
+    assert minutes <= LESSON_LIMIT_MIN, f"{path.name}: lesson {minutes:.1f} min > {LESSON_LIMIT_MIN}"
