@@ -82,11 +82,14 @@ def _net_and_loss(seed=0):
     return net, lambda: ((net(X) - Y) ** 2).mean()
 
 
-def _train(net, loss, opt, steps=25):
+def _train(net, loss, *opts, steps=25):
+    """`steps` steps of every optimizer in `opts` on the one loss; the final weights by name."""
     for _ in range(steps):
-        opt.zero_grad()
+        for opt in opts:
+            opt.zero_grad()
         loss().backward()
-        opt.step()
+        for opt in opts:
+            opt.step()
     return {n: p.detach().clone() for n, p in net.named_parameters()}
 
 
@@ -110,10 +113,7 @@ def test_excluded_biases_and_norms_follow_the_base_method(which):
     twin = type(ours)(adapted, **{k: v for k, v in ours.defaults.items() if k != "layer_adaptation"})
     twin.param_groups[0]["weight_decay"] = wd
     other = base([{"params": excluded, "weight_decay": 0.0}])
-    for _ in range(25):
-        twin.zero_grad(), other.zero_grad()
-        loss2().backward()
-        twin.step(), other.step()
+    _train(net2, loss2, twin, other)
     for n, p in net2.named_parameters():
         torch.testing.assert_close(got[n], p.detach(), **TIGHT)
         if p.dim() <= 1:
@@ -145,10 +145,7 @@ def test_global_lars_shares_one_ratio_and_treats_biases_as_lars():
     twin = d2l.GlobalLARS([p for p in net2.parameters() if p.dim() > 1], lr=0.1, weight_decay=wd,
                           trust_coefficient=0.02)
     other = torch.optim.SGD([p for p in net2.parameters() if p.dim() <= 1], lr=0.1, momentum=0.9)
-    for _ in range(25):
-        twin.zero_grad(), other.zero_grad()
-        loss2().backward()
-        twin.step(), other.step()
+    _train(net2, loss2, twin, other)
     for n, p in net2.named_parameters():
         torch.testing.assert_close(got[n], p.detach(), **TIGHT)
 
