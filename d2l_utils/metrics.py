@@ -87,7 +87,6 @@ def half_mse(w: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> float:
 
 def least_squares_loss(features: torch.Tensor, labels: torch.Tensor) -> float:
     """The lowest loss (1/2 mean squared error) a linear model with a bias reaches on (features, labels), in float64."""
-    X = torch.cat([features.detach().cpu().double(), torch.ones(len(features), 1, dtype=torch.float64)], dim=1)
-    y = labels.detach().cpu().double().reshape(-1, 1)
-    w = torch.linalg.lstsq(X, y).solution
-    return (((X @ w - y) ** 2) / 2).mean().item()
+    features, labels = features.detach(), labels.detach()
+    w = torch.linalg.lstsq(with_ones(features), labels.cpu().double().reshape(-1, 1)).solution
+    return half_mse(w, features, labels)
