@@ -25,8 +25,6 @@ from .optim import (LAMB, LARS, AdamHD, AdamW, GlobalLARS, SGDHD, exclude_bias_a
 from .train import reconstruction_loss, train_scheduled
 from .models import VAE, ConvAutoencoder, MLPAutoencoder, mlp
 from .metrics import dead_units, half_mse, least_squares_loss, roc_auc, roc_curve, threshold_at_fpr, with_ones
-from . import distributed
-from .distributed import WorkerError, launch
 from .d2l_ai import abs as abs   # d2l.abs is torch.abs, as in the book; not in __all__: `import *` keeps builtins
 from .d2l_ai import (arange, argmax, astype, batch_matmul, concat, cos, cosh, evaluate_loss, exp, expand_dims,
                      eye, float32, get_data_ch11, int32, int64, linspace, load_array, log, matmul, meshgrid, normal,
@@ -62,3 +60,20 @@ __all__ = [  # the public names, module by module (ruff checks that every import
 ]
 
 __version__ = "0.1.0"
+
+_DISTRIBUTED = ("distributed", "WorkerError", "launch")
+
+
+def __getattr__(name: str):
+    """`d2l.distributed`, `d2l.launch` and `d2l.WorkerError`, imported on first use: the workers run
+    `python -m d2l_utils.distributed`, which must not be imported already when the package is."""
+    if name in _DISTRIBUTED:
+        import importlib
+        distributed = importlib.import_module(f"{__name__}.distributed")
+        return distributed if name == "distributed" else getattr(distributed, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily imported ones included."""
+    return sorted(set(globals()) | set(_DISTRIBUTED))

@@ -2,7 +2,8 @@
 under torchrun), a worker's rank and device, and the workers chapter 10 runs (training, timing).
 
 `launch(fn, nprocs)` starts `nprocs` processes, each `python -m d2l_utils.distributed` with the environment torchrun
-gives its workers (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), so that
+gives its workers (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; like torchrun's agent, the launcher
+hosts the store the workers meet at), so that
 
     torchrun --nproc-per-node 2 -m d2l_utils.distributed d2l_utils.distributed:fit_autoencoder --kwargs '{...}'
 
@@ -14,10 +15,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import gc
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -134,10 +135,11 @@ def _target(fn: Callable) -> str:
     return f"{module}:{qualname}"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _rendezvous_store(nprocs: int, timeout: float):
+    """The store the workers meet at, hosted by the launcher as torchrun's agent hosts it: on a port the system
+    chose and that stays held until the workers are gone (no port is picked, released and then raced for)."""
+    return _dist().TCPStore("127.0.0.1", 0, nprocs, is_master=True, wait_for_workers=False,
+                            timeout=datetime.timedelta(seconds=timeout))
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -182,9 +184,10 @@ def launch(fn: Callable, nprocs: int = 2, *, args: tuple = (), kwargs: dict | No
     with tempfile.TemporaryDirectory(prefix="d2l_workers_") as tmp:
         tmp = Path(tmp)
         torch.save({"target": target, "args": tuple(args), "kwargs": dict(kwargs or {})}, tmp / "spec.pt")
-        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), WORLD_SIZE=str(nprocs),
-                   LOCAL_WORLD_SIZE=str(nprocs), OMP_NUM_THREADS=str(threads), D2L_BACKEND=chosen,
-                   D2L_THREADS=str(threads),
+        store = _rendezvous_store(nprocs, timeout)
+        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(store.port), WORLD_SIZE=str(nprocs),
+                   TORCHELASTIC_USE_AGENT_STORE="True", LOCAL_WORLD_SIZE=str(nprocs),
+                   OMP_NUM_THREADS=str(threads), D2L_BACKEND=chosen, D2L_THREADS=str(threads),
                    PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
         procs: list[subprocess.Popen] = []
         try:
@@ -197,6 +200,7 @@ def launch(fn: Callable, nprocs: int = 2, *, args: tuple = (), kwargs: dict | No
             _wait(procs, tmp, timeout)
         finally:
             _stop(procs)
+            del store
         for r in range(nprocs):
             text = (tmp / f"out{r}.txt").read_text()
             if text:
@@ -257,6 +261,7 @@ def _worker(target: str, args: tuple, kwargs: dict, out: Path | None) -> None:
         _init_process_group(os.environ.get("D2L_BACKEND"))
         try:
             result = fn(*args, **kwargs)
+            gc.collect()               # DDP models left in reference cycles go while their process group lives
             _dist().barrier()          # nobody leaves while a peer still needs it
         finally:
             _dist().destroy_process_group()
@@ -426,4 +431,7 @@ def run_calls(calls: list) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)   # as multiprocessing's workers end: no interpreter teardown racing the backend's C++ threads

@@ -173,6 +173,16 @@ def test_a_global_batch_the_workers_do_not_divide():
         d2l.launch(dd.fit_autoencoder, 2, args=(_data(64), 33), kwargs=SMALL, backend="gloo")
     assert isinstance(info.value.__cause__, ValueError) and "batch_size: 33" in str(info.value.__cause__)
     assert len(info.value.pids) == 2
+    assert "Warning" not in str(info.value)      # the error output the message quotes is the worker's own
+
+
+def test_launches_at_the_same_time_each_meet_at_their_own_store():
+    """The launcher hosts each group's rendezvous on a port it holds throughout: concurrent launches never mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda n: d2l.launch(dd.world_size, n, backend="gloo"), (2, 3, 2)))
+    assert runs == [[2, 2], [3, 3, 3], [2, 2]]
 
 
 def _die_on_rank_1():
