@@ -40,7 +40,7 @@ SUMMARIES = {
                                "is and is not invariant to, sparse features, the book's AdaGrad on airfoil",
     "03_adagrad_concise": "`torch.optim.Adagrad` checked against the scratch version, where ε goes, an optimizer "
                           "written the PyTorch way, options, exact checkpoints, sparse embeddings, timing one step",
-    "04_momentum_and_rmsprop": "why AdaGrad stalls, RMSProp's leaky average, AdaDelta without a learning rate, "
+    "04_momentum_and_rmsprop": "how AdaGrad's step decays, RMSProp's leaky average, AdaDelta without a learning rate, "
                                "momentum, each from scratch and checked against `torch.optim`",
     "05_adam": "Adam and its bias correction from scratch and with `torch.optim`, a fair race of six optimizers on "
                "held-out data and untouched seeds, where AdaGrad's memory hurts",
@@ -51,12 +51,13 @@ SUMMARIES = {
                             "target false-positive rate, AdaGrad and Adam raced on it, false alarms and misses shown",
     "08_denoising_and_vaes": "denoising autoencoders judged by a digit reader, why a denoiser should see clean images, "
                              "the variational autoencoder: reparameterization, the ELBO, sampling, its latent space",
-    "09_layerwise_and_learned_rates": "per-layer rates (LARS, LAMB) in a fair large-batch race, hypergradient descent, "
-                                      "warm-up + cosine and one-cycle schedules, AdamW against Adam + L2, which "
-                                      "optimizer when",
-    "10_data_parallel_training": "two gloo workers with DDP equal one process with the whole batch, gradient "
-                                 "accumulation, the cost of a step and of its all-reduce, the linear scaling rule "
-                                 "with warm-up raced on the autoencoder, LARS and LAMB at the largest batch, torchrun",
+    "09_layerwise_and_learned_rates": ("per-layer rates (LARS, LAMB) in a fair race at batch 200 on 1,000 images, "
+                                       "hypergradient descent, warm-up + cosine and one-cycle schedules, AdamW "
+                                       "against Adam + L2, which optimizer when"),
+    "10_data_parallel_training": ("two gloo workers with DDP match one process with the whole batch up to rounding, "
+                                  "gradient accumulation, the cost of a step and of its all-reduce, the linear scaling "
+                                  "rule with warm-up raced on the autoencoder from batch 8 to 64, LARS and LAMB at "
+                                  "batch 64, torchrun"),
 }
 
 
