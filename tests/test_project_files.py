@@ -93,6 +93,7 @@ NEEDS = [
     (r"fused=True", "torch", "2.4", "Adagrad(fused=True) on the CPU"),
     (r"weights_only=True", "torch", "1.13", "torch.load(weights_only=True)"),
     (r"strict=True\)", "python", "3.10", "zip(strict=True)"),
+    (r"\.set_loc\(", "matplotlib", "3.8", "Legend.set_loc"),
 ]
 
 
