@@ -193,7 +193,7 @@ def study_time_cell(st: StudyTime) -> str:
     """A chapter's 'time to study': in all, then the lesson, the "Going further" section if any, the exercises."""
     further = f", {format_minutes(st.going_further)} going further" if st.going_further else ""
     return (f"about {format_minutes(st.total)} ({format_minutes(st.lesson)} lesson{further}, "
-            f"{st.exercises_count} exercises)")
+            f"{st.exercises_count} exercises: {format_minutes(st.exercises)})")
 
 
 def _read_notebook(path: Path):

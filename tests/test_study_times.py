@@ -91,9 +91,9 @@ def test_the_table_and_the_index_show_the_going_further_section_and_the_numbered
     row = capsys.readouterr().out.splitlines()[2]
     assert row == "| 9. A chapter | 15 min | 15 min | 2 (1 coding): 30 min | about 30 min |"
     t = cw.study_time(nb)
-    assert links.study_time_cell(t) == "about 30 min (15 min lesson, 15 min going further, 2 exercises)"
+    assert links.study_time_cell(t) == "about 30 min (15 min lesson, 15 min going further, 2 exercises: 30 min)"
     nb.cells = [c for c in nb.cells if "Going further" not in c.source and not c.source.startswith("z = 2")]
-    assert links.study_time_cell(cw.study_time(nb)) == "about 30 min (15 min lesson, 2 exercises)"
+    assert links.study_time_cell(cw.study_time(nb)) == "about 30 min (15 min lesson, 2 exercises: 30 min)"
 
 
 
