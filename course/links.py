@@ -37,9 +37,11 @@ SUMMARIES = {
                                "number, SGD against minibatches per epoch and per second, a decaying schedule raced "
                                "against the best constant rate",
     "02_adagrad_from_scratch": "one learning rate per coordinate, GD and AdaGrad each at its best rate, what AdaGrad "
-                               "is and is not invariant to, sparse features, the book's AdaGrad on airfoil",
+                               "is and is not invariant to, sparse features; going further: the book's AdaGrad on "
+                               "airfoil",
     "03_adagrad_concise": "`torch.optim.Adagrad` checked against the scratch version, where ε goes, an optimizer "
-                          "written the PyTorch way, options, exact checkpoints, sparse embeddings, timing one step",
+                          "written the PyTorch way, options, exact checkpoints, sparse embeddings; going further: "
+                          "timing one step",
     "04_momentum_and_rmsprop": "how AdaGrad's step decays, RMSProp's leaky average, AdaDelta without a learning rate, "
                                "momentum, each from scratch and checked against `torch.optim`",
     "05_adam": "Adam and its bias correction from scratch and with `torch.optim`, a fair race of six optimizers on "
@@ -52,8 +54,8 @@ SUMMARIES = {
     "08_denoising_and_vaes": "denoising autoencoders judged by a digit reader, why a denoiser should see clean images, "
                              "the variational autoencoder: reparameterization, the ELBO, sampling, its latent space",
     "09_layerwise_and_learned_rates": ("per-layer rates (LARS, LAMB) in a fair race at batch 200 on 1,000 images, "
-                                       "hypergradient descent, warm-up + cosine and one-cycle schedules, AdamW "
-                                       "against Adam + L2, which optimizer when"),
+                                       "hypergradient descent, warm-up + cosine and one-cycle schedules; going "
+                                       "further: AdamW against Adam + L2, Adam-HD, which optimizer when"),
     "10_data_parallel_training": ("two gloo workers with DDP match one process with the whole batch up to rounding, "
                                   "gradient accumulation, the cost of a step and of its all-reduce, the linear scaling "
                                   "rule with warm-up raced on the autoencoder from batch 8 to 64, LARS and LAMB at "
