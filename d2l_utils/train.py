@@ -491,10 +491,14 @@ class Race:
         """The seeds that played no part in choosing the rates."""
         return tuple(s for s in self.seeds if s not in self.tune_seeds)
 
+    def runs_at(self, name: str, untouched: bool = False) -> list:
+        """`name`'s runs at its chosen rate, one per seed (only the untouched seeds' when `untouched`)."""
+        keep = self.untouched_seeds if untouched else self.seeds
+        return [r for s, r in zip(self.seeds, self.runs[name]) if s in keep]
+
     def scores(self, name: str, key: str | None = None, untouched: bool = False) -> np.ndarray:
         """`name`'s held-out score (`key`, default the test metric) at its chosen rate, one per seed."""
-        keep = self.untouched_seeds if untouched else self.seeds
-        return np.array([float(r[key or self.metric]) for s, r in zip(self.seeds, self.runs[name]) if s in keep])
+        return np.array([float(r[key or self.metric]) for r in self.runs_at(name, untouched)])
 
     def beats(self, a: str, b: str, key: str | None = None, untouched: bool = False) -> bool:
         """True when `a` scores lower than `b` on every seed (seed by seed: same data order, same initialization)."""

@@ -44,6 +44,7 @@ def test_race_reports_the_untouched_seeds_and_a_table_per_rate():
     assert r.untouched_seeds == (1, 2)
     assert list(r.scores("a", untouched=True)) == pytest.approx([0.51, 0.52])
     assert r.beats("a", "b", untouched=True)
+    assert r.runs_at("a", untouched=True) == r.runs["a"][1:] and r.runs_at("b") == r.runs["b"]
     table = r.table(untouched=True)
     assert "over untouched seeds [1, 2]" in table and "0.5150 (0.5100–0.5200)" in table
     assert "5.15e-01" in r.table(untouched=True, fmt=".2e")
