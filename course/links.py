@@ -51,8 +51,9 @@ SUMMARIES = {
                                 "a PCA baseline",
     "07_anomaly_detection": "reconstruction error as an anomaly score, the ROC curve and its AUC, a threshold for a "
                             "target false-positive rate, AdaGrad and Adam raced on it, false alarms and misses shown",
-    "08_denoising_and_vaes": "denoising autoencoders judged by a digit reader, why a denoiser should also see clean inputs, "
-                             "the variational autoencoder: reparameterization, the ELBO, sampling, its latent space",
+    "08_denoising_and_vaes": "denoising autoencoders judged by a digit reader, why a denoiser should also see clean "
+                             "inputs, the variational autoencoder: reparameterization, the ELBO, sampling, its latent "
+                             "space",
     "09_layerwise_and_learned_rates": ("per-layer rates (LARS, LAMB) in a fair race at batch 200 on 1,000 images, "
                                        "hypergradient descent, warm-up + cosine and one-cycle schedules; going "
                                        "further: AdamW against Adam + L2, Adam-HD, which optimizer when"),
