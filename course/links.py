@@ -184,18 +184,20 @@ def readme_table(root: Path = ROOT) -> str:
 def index_table(root: Path = ROOT) -> str:
     """index.ipynb's contents table (links relative to notebooks/, plus Colab), with each chapter's study time."""
     head = ["| | notebook | what you will do | time to study | open in |", "|---|---|---|---|---|"]
-    body = []
+    body, minutes = [], 0
     for n, t, p, s in contents_rows(root):
-        when = study_time_cell(study_time(_read_notebook(root / p)))
-        body.append(f"| {n} | [{t}]({p.split('/', 1)[1]}) | {s} | {when} | "
+        st = study_time(_read_notebook(root / p))
+        minutes += st.shown_total
+        body.append(f"| {n} | [{t}]({p.split('/', 1)[1]}) | {s} | {study_time_cell(st)} | "
                     f"[Colab]({colab_url(p)}) · [Binder]({binder_url(p)}) |")
+    body.append(f"| | all {len(body)} chapters | | about {format_minutes(minutes)} | |")
     return "\n".join([TABLE_OPEN, *head, *body, TABLE_CLOSE])
 
 
 def study_time_cell(st: StudyTime) -> str:
     """A chapter's 'time to study': in all, then the lesson, the "Going further" section if any, the exercises."""
     further = f", {format_minutes(st.going_further)} going further" if st.going_further else ""
-    return (f"about {format_minutes(st.total)} ({format_minutes(st.lesson)} lesson{further}, "
+    return (f"about {format_minutes(st.shown_total)} ({format_minutes(st.lesson)} lesson{further}, "
             f"{st.exercises_count} exercises: {format_minutes(st.exercises)})")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from .notebook import coding_exercises, exercises_range, is_solution, read_notebook
 
 __all__ = ["READING_WPM", "CODE_LINES_PER_MIN", "FIGURE_MIN", "Reading", "StudyTime", "study_time",
-           "going_further_range", "numbered_exercises", "format_minutes", "format_study_times"]
+           "going_further_range", "numbered_exercises", "quarter_hours", "format_minutes", "format_study_times"]
 
 READING_WPM, CODE_LINES_PER_MIN, FIGURE_MIN = 70, 8, 1   # technical prose; code read and run; a figure looked at
 CODING_MIN, WRITTEN_MIN = 15, 7                          # one coding exercise, one written answer
@@ -64,6 +64,12 @@ class StudyTime:
     def total(self) -> float:
         """Minutes for everything: lesson, "Going further" and exercises."""
         return self.lesson + self.going_further + self.exercises
+
+    @property
+    def shown_total(self) -> int:
+        """The total a table shows: the sum of the parts it shows, each rounded to the quarter hour."""
+        return (quarter_hours(self.lesson) + (quarter_hours(self.going_further) if self.going_further else 0)
+                + quarter_hours(self.exercises))
 
 
 def _code_lines(source: str) -> int:
@@ -128,9 +134,14 @@ def study_time(nb) -> StudyTime:
     return StudyTime(reading(before), reading(extra), numbered_exercises(nb), len(coding_exercises(nb)), written)
 
 
+def quarter_hours(m: float) -> int:
+    """`m` minutes rounded to the quarter hour, at least 15."""
+    return 15 * max(1, round(m / 15))
+
+
 def format_minutes(m: float) -> str:
     """`m` minutes rounded to the quarter hour, as '1 h 15 min'."""
-    m = 15 * max(1, round(m / 15))
+    m = quarter_hours(m)
     hours, rest = divmod(m, 60)
     return " ".join(([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest else []))
 
@@ -145,5 +156,5 @@ def format_study_times(paths) -> str:
         t = study_time(nb)
         further = format_minutes(t.going_further) if t.going_further else "–"
         rows.append(f"| {title} | {format_minutes(t.lesson)} | {further} | {t.exercises_count} "
-                    f"({t.coding} coding): {format_minutes(t.exercises)} | about {format_minutes(t.total)} |")
+                    f"({t.coding} coding): {format_minutes(t.exercises)} | about {format_minutes(t.shown_total)} |")
     return "\n".join(rows)

@@ -89,11 +89,11 @@ def test_the_table_and_the_index_show_the_going_further_section_and_the_numbered
     nbformat.write(nb, tmp_path / "09_chapter.ipynb")
     assert cli(["study-times", str(tmp_path / "09_chapter.ipynb")]) == 0
     row = capsys.readouterr().out.splitlines()[2]
-    assert row == "| 9. A chapter | 15 min | 15 min | 2 (1 coding): 30 min | about 30 min |"
+    assert row == "| 9. A chapter | 15 min | 15 min | 2 (1 coding): 30 min | about 1 h |"   # the parts add up
     t = cw.study_time(nb)
-    assert links.study_time_cell(t) == "about 30 min (15 min lesson, 15 min going further, 2 exercises: 30 min)"
+    assert links.study_time_cell(t) == "about 1 h (15 min lesson, 15 min going further, 2 exercises: 30 min)"
     nb.cells = [c for c in nb.cells if "Going further" not in c.source and not c.source.startswith("z = 2")]
-    assert links.study_time_cell(cw.study_time(nb)) == "about 30 min (15 min lesson, 2 exercises: 30 min)"
+    assert links.study_time_cell(cw.study_time(nb)) == "about 45 min (15 min lesson, 2 exercises: 30 min)"
 
 
 
@@ -104,3 +104,23 @@ LESSON_LIMIT_MIN = 75   # the course's limit for one lesson; longer chapters mov
 def test_every_lesson_fits_in_the_course_limit(path):
     minutes = st.study_time(st.read_notebook(path)).lesson
     assert minutes <= LESSON_LIMIT_MIN, f"{path.name}: lesson {minutes:.1f} min > {LESSON_LIMIT_MIN}"
+
+
+def test_the_index_totals_add_up_row_by_row_and_for_the_course():
+    import re
+    table = links.index_table()
+    def minutes(text):
+        h = re.search(r"(\d+) h", text)
+        m = re.search(r"(\d+) min", text)
+        return 60 * int(h.group(1) if h else 0) + int(m.group(1) if m else 0)
+    rows = [r for r in table.splitlines() if r.startswith("| ")][1:]   # after the header
+    chapters, last = rows[:-1], rows[-1]
+    assert len(chapters) == len(links.chapters()) and f"all {len(chapters)} chapters" in last
+    totals = []
+    for row in chapters:
+        cell = row.split(" | ")[3]
+        total, parts = re.match(r"about (.+?) \((.+)\)$", cell).groups()
+        shown = [minutes(p.split(": ")[-1]) for p in parts.split(", ")]
+        assert minutes(total) == sum(shown), row
+        totals.append(minutes(total))
+    assert minutes(re.search(r"about ([^|]+)", last).group(1)) == sum(totals)
