@@ -43,7 +43,7 @@ SUMMARIES = {
                           "written the PyTorch way, options, exact checkpoints, sparse embeddings; going further: "
                           "timing one step",
     "04_momentum_and_rmsprop": "how AdaGrad's step decays, RMSProp's leaky average, AdaDelta without a learning rate, "
-                               "momentum, each from scratch and checked against `torch.optim`",
+                               "momentum, each from scratch, their `d2l` versions checked against `torch.optim`",
     "05_adam": "Adam and its bias correction from scratch and with `torch.optim`, a fair race of six optimizers on "
                "held-out data and untouched seeds, where AdaGrad's memory hurts",
     "06_training_autoencoders": "an MNIST autoencoder trained with AdaGrad, effective rates inside a network, a fair "
