@@ -54,7 +54,8 @@ SUMMARIES = {
     "08_denoising_and_vaes": "denoising autoencoders judged by a digit reader, why a denoiser should also see clean "
                              "inputs, the variational autoencoder: reparameterization, the ELBO, sampling, its latent "
                              "space",
-    "09_layerwise_and_learned_rates": ("per-layer rates (LARS, LAMB) in a fair race at batch 200 on 1,000 images, "
+    "09_layerwise_and_learned_rates": ("per-layer rates (LARS, LAMB) in a race at batch 200 on 1,000 images (each "
+                                       "method's rate tuned, the biases' rate not), "
                                        "hypergradient descent, warm-up + cosine and one-cycle schedules; going "
                                        "further: AdamW against Adam + L2, Adam-HD, which optimizer when"),
     "10_data_parallel_training": ("two gloo workers with DDP match one process with the whole batch up to rounding, "
